@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config/schema.js';
+import type { DatabaseHandle } from './db/client.js';
+import { createServices, type Services } from './domain/services.js';
+import { errors } from './errors/catalog.js';
+import { authPlugin } from './http/plugins/auth.js';
+import { errorsPlugin } from './http/plugins/errors.js';
+import { openapiPlugin } from './http/plugins/openapi.js';
+import { sessionRoutes } from './http/routes/auth/session.js';
+import { tokenRoutes } from './http/routes/auth/tokens.js';
+import { meRoutes } from './http/routes/me.js';
+import { healthRoutes } from './http/routes/system/health.js';
+import { loggerOptions, type Logger } from './lib/logger.js';
+import { packageVersion } from './lib/package-info.js';
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  /** A pino logger; defaults to one at config.logLevel on stdout. */
+  logger?: Logger;
+}
+
+export type App = FastifyInstance & { services: Services };
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the HTTP application (not listening). Tests build it too and call it with inject or a socket. */
+export async function buildApp({ config, database, logger }: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: loggerOptions(config.logLevel) }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    },
+    logController: new LogController({ requestIdLogLabel: 'reqId' }),
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const services = createServices(database.db, config);
+  app.decorate('services', services);
+
+  await app.register(errorsPlugin, { bodyLimit: config.bodyLimitBytes });
+  await app.register(helmet, {
+    // The API answers JSON; the docs page needs Swagger UI's own inline style.
+    contentSecurityPolicy: {
+      directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"] },
+    },
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    credentials: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => errors.rateLimited(Math.ceil(context.ttl / 1000)),
+  });
+  await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: packageVersion });
+  await app.register(authPlugin, { auth: services.auth });
+
+  await app.register(healthRoutes, { ping: database.ping, databaseKind: database.kind });
+  await app.register(sessionRoutes, {
+    auth: services.auth,
+    users: services.users,
+    allowRegistration: config.allowRegistration,
+    rateLimitPerMinute: config.authRateLimitPerMinute,
+  });
+  await app.register(tokenRoutes, { auth: services.auth });
+  await app.register(meRoutes, { users: services.users });
+
+  await app.ready();
+  return app as unknown as App;
+}

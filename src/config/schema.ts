@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The service's configuration: one schema, parsed once at boot (see `loadConfig` in ./load.ts),
+ * then passed down. Feature code never reads `process.env`.
+ */
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const base64Key32 = z
+  .string()
+  .trim()
+  .refine((value) => Buffer.from(value, 'base64').length === 32, {
+    message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)',
+  });
+
+export const configSchema = z
+  .object({
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PORT: z.coerce
+      .number({ message: 'expected a port number' })
+      .int()
+      .min(0)
+      .max(65535, { message: 'expected a port number from 0 to 65535' })
+      .default(8000),
+    PUBLIC_URL: optionalString.pipe(z.url({ message: 'expected an absolute http(s) URL' }).optional()),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
+        .optional(),
+    ),
+    DATA_DIR: z.string().trim().min(1).default('./data'),
+    JWT_SECRET_KEY: optionalString.pipe(
+      z.string().min(32, { message: 'expected at least 32 characters of random text' }).optional(),
+    ),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    ENCRYPTION_KEY_BASE64: optionalString.pipe(base64Key32.optional()),
+    PLAID_CLIENT_ID: optionalString,
+    PLAID_SECRET: optionalString,
+    PLAID_ENV: z
+      .enum(['sandbox', 'production'], { message: 'expected sandbox or production' })
+      .default('sandbox'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+    ALLOW_REGISTRATION: booleanString.default(false),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter((origin) => origin !== ''),
+      ),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
+    AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  })
+  .superRefine((value, ctx) => {
+    if (value.DATABASE_URL) {
+      for (const key of ['JWT_SECRET_KEY', 'ENCRYPTION_KEY_BASE64'] as const) {
+        if (!value[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'required when DATABASE_URL is set (secrets are only generated in embedded mode)',
+          });
+        }
+      }
+    }
+    if (Boolean(value.PLAID_CLIENT_ID) !== Boolean(value.PLAID_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [value.PLAID_CLIENT_ID ? 'PLAID_SECRET' : 'PLAID_CLIENT_ID'],
+        message: 'set PLAID_CLIENT_ID and PLAID_SECRET together (leave both unset to use the emulator)',
+      });
+    }
+  });
+
+type RawConfig = z.output<typeof configSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Where people and Plaid reach this service; defaults to http://HOST:PORT. */
+  publicUrl: string;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  dataDir: string;
+  /** Secrets are always present after boot: from the environment, or generated in embedded mode. */
+  jwtSecretKey: string;
+  jwtTtlSeconds: number;
+  encryptionKeyBase64: string;
+  plaid:
+    { mode: 'emulator' } | { mode: 'plaid'; env: 'sandbox' | 'production'; clientId: string; secret: string };
+  logLevel: RawConfig['LOG_LEVEL'];
+  allowRegistration: boolean;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  authRateLimitPerMinute: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((problem) => `  ${problem.variable}: ${problem.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ParsedEnv {
+  raw: RawConfig;
+  /** True when a secret is missing and must be generated (embedded mode only). */
+  missingSecrets: ('JWT_SECRET_KEY' | 'ENCRYPTION_KEY_BASE64')[];
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. Pure. */
+export function parseEnv(env: Record<string, string | undefined>): ParsedEnv {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const raw = result.data;
+  const missingSecrets = (['JWT_SECRET_KEY', 'ENCRYPTION_KEY_BASE64'] as const).filter((key) => !raw[key]);
+  return { raw, missingSecrets };
+}
+
+/** Builds the final Config once every secret is known. */
+export function buildConfig(
+  raw: RawConfig,
+  secrets: { jwtSecretKey: string; encryptionKeyBase64: string },
+): Config {
+  const urlHost = raw.HOST === '0.0.0.0' || raw.HOST === '::' ? '127.0.0.1' : raw.HOST;
+  return {
+    host: raw.HOST,
+    port: raw.PORT,
+    publicUrl: (raw.PUBLIC_URL ?? `http://${urlHost}:${raw.PORT}`).replace(/\/+$/, ''),
+    database: raw.DATABASE_URL
+      ? { kind: 'postgres', url: raw.DATABASE_URL }
+      : { kind: 'pglite', dataDir: raw.DATA_DIR },
+    dataDir: raw.DATA_DIR,
+    jwtSecretKey: secrets.jwtSecretKey,
+    jwtTtlSeconds: raw.JWT_TTL_SECONDS,
+    encryptionKeyBase64: secrets.encryptionKeyBase64,
+    plaid:
+      raw.PLAID_CLIENT_ID && raw.PLAID_SECRET
+        ? { mode: 'plaid', env: raw.PLAID_ENV, clientId: raw.PLAID_CLIENT_ID, secret: raw.PLAID_SECRET }
+        : { mode: 'emulator' },
+    logLevel: raw.LOG_LEVEL,
+    allowRegistration: raw.ALLOW_REGISTRATION,
+    corsOrigins: raw.CORS_ORIGINS,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,66 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import { apiTokens, users, type ApiTokenScope } from '../schema/index.js';
+
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+export function createApiTokensRepository(db: Database) {
+  return {
+    async insert(values: {
+      userId: string;
+      name: string;
+      prefix: string;
+      tokenHash: string;
+      scope: ApiTokenScope;
+      expiresAt: Date | null;
+    }): Promise<ApiTokenRow> {
+      const [row] = await db.insert(apiTokens).values(values).returning();
+      return row!;
+    },
+
+    async listForUser(userId: string): Promise<ApiTokenRow[]> {
+      return db
+        .select()
+        .from(apiTokens)
+        .where(eq(apiTokens.userId, userId))
+        .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+    },
+
+    /** Revokes the caller's own token; false when it is not theirs, unknown or already revoked. */
+    async revokeForUser(userId: string, tokenId: string, now: Date): Promise<boolean> {
+      const rows = await db
+        .update(apiTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+        .returning({ id: apiTokens.id });
+      return rows.length > 0;
+    },
+
+    /** Admin (CLI) revocation by id alone. */
+    async revokeAny(tokenId: string, now: Date): Promise<ApiTokenRow | undefined> {
+      const [row] = await db
+        .update(apiTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+        .returning();
+      return row;
+    },
+
+    /** Authentication lookup by the token's hash: the token itself identifies the user. */
+    async findByHash(tokenHash: string): Promise<ApiTokenRow | undefined> {
+      const [row] = await db
+        .select({ token: apiTokens })
+        .from(apiTokens)
+        .innerJoin(users, eq(users.id, apiTokens.userId))
+        .where(eq(apiTokens.tokenHash, tokenHash))
+        .limit(1);
+      return row?.token;
+    },
+
+    async touch(tokenId: string, now: Date): Promise<void> {
+      await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, tokenId));
+    },
+  };
+}
+
+export type ApiTokensRepository = ReturnType<typeof createApiTokensRepository>;

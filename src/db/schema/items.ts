@@ -1,0 +1,47 @@
+import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, primaryId, updatedAt } from './columns.js';
+import { users } from './users.js';
+
+/** Institutions as Plaid describes them; public data, shared by every user. */
+export const institutions = pgTable('institutions', {
+  id: text('id').primaryKey(), // Plaid institution_id
+  name: text('name').notNull(),
+  url: text('url'),
+  primaryColor: text('primary_color'),
+  logo: text('logo'),
+  countryCodes: text('country_codes').array().notNull().default([]),
+  raw: jsonb('raw'),
+  updatedAt: updatedAt(),
+});
+
+export const itemStatuses = ['good', 'login_required', 'pending_expiration', 'revoked', 'error'] as const;
+export type ItemStatus = (typeof itemStatuses)[number];
+
+/** A Plaid Item: one login at one institution. The access token is stored only encrypted. */
+export const plaidItems = pgTable(
+  'plaid_items',
+  {
+    id: primaryId(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    plaidItemId: text('plaid_item_id').notNull(),
+    institutionId: text('institution_id').references(() => institutions.id),
+    /** AES-256-GCM ciphertext (iv | tag | data, base64) and the id of the key that made it. */
+    accessTokenCiphertext: text('access_token_ciphertext').notNull(),
+    accessTokenKeyId: text('access_token_key_id').notNull(),
+    status: text('status', { enum: itemStatuses }).notNull().default('good'),
+    products: text('products').array().notNull().default([]),
+    consentExpiresAt: timestamp('consent_expires_at', { withTimezone: true }),
+    /** Cursor of /transactions/sync, committed in the same transaction as the data it describes. */
+    transactionsCursor: text('transactions_cursor'),
+    lastError: jsonb('last_error'),
+    lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('plaid_items_plaid_item_id_key').on(t.plaidItemId),
+    index('plaid_items_user_idx').on(t.userId),
+  ],
+);

@@ -1,0 +1,64 @@
+import {
+  boolean,
+  date,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { accounts } from './accounts.js';
+import { createdAt, money, primaryId, updatedAt } from './columns.js';
+import { plaidItems } from './items.js';
+import { users } from './users.js';
+
+/**
+ * Bank and card transactions. `amount` uses our sign convention: negative = money left the account,
+ * positive = money came in (Plaid's is the opposite; converted once, in the Plaid mappers).
+ */
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: primaryId(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => plaidItems.id, { onDelete: 'cascade' }),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    plaidTransactionId: text('plaid_transaction_id').notNull(),
+    pendingTransactionId: text('pending_transaction_id'),
+    amount: money('amount').notNull(),
+    isoCurrencyCode: text('iso_currency_code'),
+    unofficialCurrencyCode: text('unofficial_currency_code'),
+    date: date('date').notNull(),
+    authorizedDate: date('authorized_date'),
+    datetime: timestamp('datetime', { withTimezone: true }),
+    name: text('name').notNull(),
+    merchantName: text('merchant_name'),
+    merchantEntityId: text('merchant_entity_id'),
+    paymentChannel: text('payment_channel'),
+    pending: boolean('pending').notNull().default(false),
+    categoryPrimary: text('category_primary'),
+    categoryDetailed: text('category_detailed'),
+    categoryConfidence: text('category_confidence'),
+    /** What the owner set; carried from a pending transaction to the posted one. */
+    userNote: text('user_note'),
+    userCategory: text('user_category'),
+    raw: jsonb('raw'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('transactions_plaid_transaction_id_key').on(t.plaidTransactionId),
+    // Keyset pagination (newest first) scans this ascending index backwards.
+    index('transactions_user_date_id_idx').on(t.userId, t.date, t.id),
+    index('transactions_account_date_idx').on(t.accountId, t.date),
+    index('transactions_item_idx').on(t.itemId),
+  ],
+);

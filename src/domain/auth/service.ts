@@ -1,0 +1,123 @@
+import type { ApiTokenRow, ApiTokensRepository } from '../../db/repositories/api-tokens.js';
+import type { UsersRepository } from '../../db/repositories/users.js';
+import type { ApiTokenScope } from '../../db/schema/index.js';
+import { errors } from '../../errors/catalog.js';
+import {
+  hashAccessToken,
+  isWellFormedAccessToken,
+  looksLikeAccessToken,
+  mintAccessToken,
+} from './access-tokens.js';
+import { issueJwt, verifyJwt, type IssuedJwt, type JwtSettings } from './jwt.js';
+import { decoyPasswordHash, verifyPassword } from './passwords.js';
+
+/** Who is calling, as established by the auth plugin. */
+export interface Principal {
+  userId: string;
+  kind: 'jwt' | 'access_token';
+  scopes: ApiTokenScope[];
+  tokenId?: string;
+}
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  prefix: string;
+  scope: ApiTokenScope;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export function toApiTokenView(row: ApiTokenRow): ApiTokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scope: row.scope,
+    created_at: row.createdAt.toISOString(),
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export interface AuthServiceDeps {
+  users: UsersRepository;
+  apiTokens: ApiTokensRepository;
+  jwt: JwtSettings;
+  now?: () => Date;
+}
+
+/** `last_used_at` is written at most once a minute per token, off the request's path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function createAuthService({ users, apiTokens, jwt, now = () => new Date() }: AuthServiceDeps) {
+  const lastTouched = new Map<string, number>();
+
+  return {
+    /** Same answer, and the same argon2 work, for an unknown email and a wrong password. */
+    async login(email: string, password: string): Promise<IssuedJwt> {
+      const user = await users.findByEmail(email);
+      const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
+      if (!user || !ok) throw errors.invalidCredentials();
+      return issueJwt(jwt, user.id, now());
+    },
+
+    async createToken(
+      userId: string,
+      input: { name: string; scope: ApiTokenScope; expiresInDays?: number },
+    ): Promise<{ token: string; row: ApiTokenRow }> {
+      const minted = mintAccessToken();
+      const expiresAt =
+        input.expiresInDays === undefined
+          ? null
+          : new Date(now().getTime() + input.expiresInDays * 86_400_000);
+      const row = await apiTokens.insert({
+        userId,
+        name: input.name,
+        prefix: minted.prefix,
+        tokenHash: minted.hash,
+        scope: input.scope,
+        expiresAt,
+      });
+      return { token: minted.token, row };
+    },
+
+    listTokens(userId: string): Promise<ApiTokenRow[]> {
+      return apiTokens.listForUser(userId);
+    },
+
+    /** Another user's token answers exactly like one that does not exist. */
+    async revokeToken(userId: string, tokenId: string): Promise<void> {
+      if (!(await apiTokens.revokeForUser(userId, tokenId, now()))) throw errors.notFound('token', tokenId);
+    },
+
+    /** Resolves a bearer token (JWT or personal access token) to a principal, or throws 401. */
+    async authenticate(bearer: string): Promise<Principal> {
+      if (looksLikeAccessToken(bearer)) {
+        if (!isWellFormedAccessToken(bearer)) throw errors.invalidToken();
+        const row = await apiTokens.findByHash(hashAccessToken(bearer));
+        const at = now();
+        if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= at)) throw errors.invalidToken();
+        const last = lastTouched.get(row.id) ?? row.lastUsedAt?.getTime() ?? 0;
+        if (at.getTime() - last > TOUCH_INTERVAL_MS) {
+          lastTouched.set(row.id, at.getTime());
+          void apiTokens.touch(row.id, at).catch(() => lastTouched.delete(row.id));
+        }
+        return {
+          userId: row.userId,
+          kind: 'access_token',
+          scopes: row.scope === 'write' ? ['read', 'write'] : ['read'],
+          tokenId: row.id,
+        };
+      }
+      const userId = await verifyJwt(jwt, bearer);
+      if (!userId) throw errors.invalidToken();
+      return { userId, kind: 'jwt', scopes: ['read', 'write'] };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,24 @@
+import type { Config } from '../config/schema.js';
+import type { Database } from '../db/client.js';
+import { createRepositories } from '../db/repositories/index.js';
+import { createAuthService } from './auth/service.js';
+import { createUsersService } from './users/service.js';
+
+/** Wires repositories into the domain services; the HTTP app and the CLI both use this. */
+export function createServices(
+  db: Database,
+  config: Pick<Config, 'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl'>,
+) {
+  const repositories = createRepositories(db);
+  return {
+    users: createUsersService({ users: repositories.users }),
+    auth: createAuthService({
+      users: repositories.users,
+      apiTokens: repositories.apiTokens,
+      jwt: { secret: config.jwtSecretKey, issuer: config.publicUrl, ttlSeconds: config.jwtTtlSeconds },
+    }),
+    repositories,
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

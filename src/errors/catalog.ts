@@ -1,0 +1,89 @@
+import { AppError, type FieldProblem } from './app-error.js';
+
+/**
+ * The error catalog: every error the API returns, with a stable `code`. Add new errors here, never
+ * `throw new Error(...)` for a client's mistake.
+ */
+export const errors = {
+  validationFailed: (errors: FieldProblem[], detail?: string) =>
+    new AppError(
+      'VALIDATION_FAILED',
+      400,
+      'Invalid request',
+      detail ?? errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+      { errors },
+    ),
+  malformedJson: (detail: string) =>
+    new AppError(
+      'MALFORMED_JSON',
+      400,
+      'Malformed JSON body',
+      `The request body is not valid JSON: ${detail}`,
+      {
+        errors: [{ field: 'body', message: 'not valid JSON' }],
+      },
+    ),
+  unsupportedMediaType: (contentType: string) =>
+    new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+      'Unsupported media type',
+      `Content-Type ${contentType || '(none)'} is not supported; send application/json.`,
+    ),
+  payloadTooLarge: (limitBytes: number) =>
+    new AppError(
+      'PAYLOAD_TOO_LARGE',
+      413,
+      'Request body too large',
+      `The request body is larger than the limit of ${limitBytes} bytes.`,
+    ),
+  unauthenticated: (detail = 'Send a valid token as `Authorization: Bearer <token>`.') =>
+    new AppError('UNAUTHENTICATED', 401, 'Authentication required', detail, {
+      headers: { 'www-authenticate': 'Bearer' },
+    }),
+  invalidToken: (detail = 'The bearer token is malformed, expired, revoked or not ours.') =>
+    new AppError('INVALID_TOKEN', 401, 'Invalid token', detail, {
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    }),
+  invalidCredentials: () =>
+    new AppError('INVALID_CREDENTIALS', 401, 'Invalid credentials', 'The email or the password is wrong.'),
+  insufficientScope: (needed: string) =>
+    new AppError(
+      'INSUFFICIENT_SCOPE',
+      403,
+      'Insufficient scope',
+      `This operation needs a token with the '${needed}' scope.`,
+      { headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${needed}"` } },
+    ),
+  notFound: (resource: string, id?: string) =>
+    new AppError(
+      'NOT_FOUND',
+      404,
+      'Not found',
+      id ? `No ${resource} with id ${id}.` : `No such ${resource}.`,
+    ),
+  routeNotFound: (method: string, url: string) =>
+    new AppError('ROUTE_NOT_FOUND', 404, 'Not found', `No route ${method} ${url.split('?')[0]}.`),
+  emailTaken: () =>
+    new AppError('EMAIL_TAKEN', 409, 'Email already registered', 'A user with this email already exists.', {
+      errors: [{ field: 'body.email', message: 'already registered' }],
+    }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError(
+      'RATE_LIMITED',
+      429,
+      'Too many requests',
+      `Too many requests; retry in ${retryAfterSeconds} s.`,
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
+  notReady: (detail: string) => new AppError('NOT_READY', 503, 'Service not ready', detail),
+  internal: () =>
+    new AppError(
+      'INTERNAL_ERROR',
+      500,
+      'Internal server error',
+      'Something went wrong on our side; the error was logged with this request id.',
+    ),
+} as const;
+
+export type ErrorFactory = keyof typeof errors;

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildApp, type App } from './app.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError, type Config } from './config/schema.js';
+import { startControlServer } from './control/server.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
+import { runMigrations } from './db/migrate.js';
+import { createLogger, type Logger } from './lib/logger.js';
+
+/** Unix socket paths are limited to about 107 bytes. */
+const MAX_SOCKET_PATH = 100;
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Owns the process-level parts: database, migrations, control socket, listening, shutdown. */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  notices: string[] = [],
+): Promise<RunningServer> {
+  const startedAt = performance.now();
+  for (const notice of notices) logger.warn(notice);
+
+  const controlSocket =
+    config.database.kind === 'pglite' ? path.resolve(config.dataDir, 'control.sock') : undefined;
+  const usableSocket = controlSocket && controlSocket.length <= MAX_SOCKET_PATH ? controlSocket : undefined;
+  if (controlSocket && !usableSocket) {
+    logger.warn(
+      { controlSocket },
+      'DATA_DIR path too long for a control socket; the CLI cannot reach this service',
+    );
+  }
+
+  const database: DatabaseHandle = await openDatabase(
+    config.database.kind === 'pglite'
+      ? { kind: 'pglite', dataDir: config.database.dataDir }
+      : { kind: 'postgres', url: config.database.url },
+    { controlSocket: usableSocket },
+  );
+  let app: App | undefined;
+  let control: { close(): Promise<unknown> } | undefined;
+  try {
+    await runMigrations(database);
+    app = await buildApp({ config, database, logger });
+    if (usableSocket) control = await startControlServer(usableSocket, app.services, logger);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await control?.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${hostForUrl.includes(':') ? `[${hostForUrl}]` : hostForUrl}:${port}`;
+  logger.info(
+    {
+      url,
+      docs: `${url}/docs`,
+      database:
+        config.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'postgres',
+      plaid:
+        config.plaid.mode === 'emulator'
+          ? 'emulator (no PLAID_CLIENT_ID/PLAID_SECRET set)'
+          : config.plaid.env,
+      startupMs: Math.round(performance.now() - startedAt),
+    },
+    'finance-api is ready',
+  );
+
+  const runningApp = app;
+  let closing: Promise<void> | undefined;
+  return {
+    app: runningApp,
+    url,
+    config,
+    close: () => {
+      closing ??= (async () => {
+        await runningApp.close(); // stops accepting, lets in-flight requests finish
+        await control?.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export function startupBanner(url: string, config: Config): string {
+  const cli = 'npm run cli --';
+  return [
+    '',
+    `  Finance Aggregation API is running at ${url}`,
+    `  API docs:      ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
+    `  Database:      ${config.database.kind === 'pglite' ? `embedded (${path.resolve(config.dataDir)})` : 'PostgreSQL server'}`,
+    `  Plaid:         ${config.plaid.mode === 'emulator' ? 'offline emulator (set PLAID_CLIENT_ID and PLAID_SECRET for real Plaid)' : `Plaid ${config.plaid.env}`}`,
+    '',
+    '  Create a user and a personal access token (in another terminal):',
+    `    ${cli} users create --email you@example.com`,
+    `    ${cli} tokens create --email you@example.com --name my-script`,
+    `    curl -H "Authorization: Bearer <token>" ${url}/v1/me`,
+    '',
+  ].join('\n');
+}
+
+/** Stop on SIGTERM/SIGINT: finish in-flight requests, close the database, exit 0 (1 on timeout). */
+export function closeOnSignals(server: RunningServer, logger: Logger): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: server.config.shutdownTimeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, server.config.shutdownTimeoutMs);
+    timer.unref();
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        logger.flush?.();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+/** The `serve` entrypoint: config, logger, server, banner, signals; clear messages on boot failures. */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let loaded;
+  try {
+    loaded = await loadConfig(env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(loaded.config.logLevel);
+  try {
+    const server = await startServer(loaded.config, logger, loaded.notices);
+    closeOnSignals(server, logger);
+    process.stderr.write(startupBanner(server.url, loaded.config) + '\n');
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      logger.fatal({ dataDir: error.dataDir, pid: error.owner.pid }, 'data directory is in use');
+      process.stderr.write(`\nError: ${error.message}\n`);
+      process.exit(1);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      process.stderr.write(
+        `\nError: cannot listen on ${loaded.config.host}:${loaded.config.port} (${code}); set PORT or HOST.\n`,
+      );
+      process.exit(1);
+    }
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  void main();
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from '../helpers/config.js';
+import { createPostgresDatabase, databaseKinds } from '../helpers/database.js';
+import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.js';
+
+/** Scale-out: several API processes on one PostgreSQL server, the CLI writing to it directly. */
+describe.runIf(databaseKinds().includes('postgres'))('service processes on PostgreSQL', () => {
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    const created = await createPostgresDatabase();
+    drop = created.drop;
+    env = {
+      DATABASE_URL: created.url,
+      JWT_SECRET_KEY: TEST_JWT_SECRET,
+      ENCRYPTION_KEY_BASE64: TEST_ENCRYPTION_KEY,
+    };
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop('SIGKILL')));
+    await drop?.();
+  });
+
+  it('migrates with the CLI, runs two API processes at once, and both serve the same users', async () => {
+    const migrate = await runCli(['migrate'], env);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toMatch(/Migrations applied \(postgres\)/);
+
+    servers.push(await startServerProcess(env), await startServerProcess(env));
+    const user = await runCli(
+      ['users', 'create', '--email', 'pg@example.com', '--password', 'a long passphrase'],
+      env,
+    );
+    expect(user.code, user.stderr).toBe(0);
+    const tok = await runCli(
+      ['--json', 'tokens', 'create', '--email', 'pg@example.com', '--name', 'pg', '--scope', 'write'],
+      env,
+    );
+    const { token } = JSON.parse(tok.stdout) as { token: string };
+
+    for (const server of servers) {
+      const res = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        email: 'pg@example.com',
+        auth: { scopes: ['read', 'write'] },
+      });
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    }
+    for (const server of servers.splice(0)) expect(await server.stop('SIGTERM')).toBe(0);
+  });
+
+  it('refuses to start without secrets when DATABASE_URL is set', async () => {
+    const { runProcess } = await import('../helpers/processes.js');
+    const res = await runProcess(['src/server.ts'], { DATABASE_URL: env.DATABASE_URL! });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/JWT_SECRET_KEY: required when DATABASE_URL is set/);
+  });
+});

@@ -1,10 +1,19 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { apiTokens, users, type ApiTokenScope } from '../schema/index.js';
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
 export function createApiTokensRepository(db: Database) {
+  // Hot path (every request with a personal access token): built once, prepared by name.
+  const byHash = db
+    .select({ token: apiTokens })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')))
+    .limit(1)
+    .prepare('api_tokens_by_hash');
+
   return {
     async insert(values: {
       userId: string;
@@ -48,12 +57,7 @@ export function createApiTokensRepository(db: Database) {
 
     /** Authentication lookup by the token's hash: the token itself identifies the user. */
     async findByHash(tokenHash: string): Promise<ApiTokenRow | undefined> {
-      const [row] = await db
-        .select({ token: apiTokens })
-        .from(apiTokens)
-        .innerJoin(users, eq(users.id, apiTokens.userId))
-        .where(eq(apiTokens.tokenHash, tokenHash))
-        .limit(1);
+      const [row] = await byHash.execute({ tokenHash });
       return row?.token;
     },
 

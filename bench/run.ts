@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { runApiMeBench } from './api-me.js';
+
+/**
+ * `npm run bench`: prints figures, asserts nothing about speed. Options:
+ *   --only <name>      run one benchmark (me)
+ *   --duration <s>     seconds per load test (default 10)
+ * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
+ */
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log('usage: npm run bench -- [--only me] [--duration SECONDS]');
+  process.exit(0);
+}
+
+async function postgresUrl(): Promise<string | undefined> {
+  const url = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return url;
+  } catch {
+    console.log(`(PostgreSQL at ${url} does not answer: PostgreSQL runs skipped)`);
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const durationSeconds = Number(values.duration);
+if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
+  console.error('--duration must be a positive number of seconds');
+  process.exit(2);
+}
+
+const benches: Record<string, () => Promise<void>> = {
+  me: async () => runApiMeBench({ durationSeconds, postgresUrl: await postgresUrl() }),
+};
+
+const selected = values.only ? [values.only] : Object.keys(benches);
+for (const name of selected) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown benchmark ${name}; choose from ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  await bench();
+}
+console.log('\ndone');

@@ -88,6 +88,8 @@ async function readStoredSecrets(file: string): Promise<StoredSecrets> {
     return parsed as StoredSecrets;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`Cannot read generated secrets from ${file}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot read generated secrets from ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

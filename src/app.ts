@@ -13,7 +13,13 @@ import { errorsPlugin } from './http/plugins/errors.js';
 import { openapiPlugin } from './http/plugins/openapi.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
 import { tokenRoutes } from './http/routes/auth/tokens.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { cashflowRoutes } from './http/routes/cashflow.js';
+import { holdingRoutes } from './http/routes/holdings.js';
 import { meRoutes } from './http/routes/me.js';
+import { netWorthRoutes } from './http/routes/net-worth.js';
+import { recurringRoutes } from './http/routes/recurring.js';
+import { transactionRoutes } from './http/routes/transactions.js';
 import { healthRoutes } from './http/routes/system/health.js';
 import { loggerOptions, type Logger } from './lib/logger.js';
 import { packageVersion } from './lib/package-info.js';
@@ -79,6 +85,12 @@ export async function buildApp({ config, database, logger }: AppDeps): Promise<A
   });
   await app.register(tokenRoutes, { auth: services.auth });
   await app.register(meRoutes, { users: services.users });
+  await app.register(accountRoutes, { accounts: services.accounts });
+  await app.register(transactionRoutes, { transactions: services.transactions, accounts: services.accounts });
+  await app.register(holdingRoutes, { analytics: services.analytics, accounts: services.accounts });
+  await app.register(netWorthRoutes, { analytics: services.analytics, accounts: services.accounts });
+  await app.register(cashflowRoutes, { analytics: services.analytics, accounts: services.accounts });
+  await app.register(recurringRoutes, { analytics: services.analytics, accounts: services.accounts });
 
   await app.ready();
   return app as unknown as App;

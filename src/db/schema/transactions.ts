@@ -14,6 +14,9 @@ import { createdAt, money, primaryId, updatedAt } from './columns.js';
 import { plaidItems } from './items.js';
 import { users } from './users.js';
 
+export const transferKinds = ['internal_transfer', 'credit_card_payment', 'loan_payment'] as const;
+export type TransferKind = (typeof transferKinds)[number];
+
 /**
  * Bank and card transactions. `amount` uses our sign convention: negative = money left the account,
  * positive = money came in (Plaid's is the opposite; converted once, in the Plaid mappers).
@@ -50,6 +53,13 @@ export const transactions = pgTable(
     /** What the owner set; carried from a pending transaction to the posted one. */
     userNote: text('user_note'),
     userCategory: text('user_category'),
+    /**
+     * Set by the transfer materializer when this is one leg of a movement between the owner's own
+     * accounts: `internal_transfer`, `credit_card_payment` or `loan_payment`. Such rows are neither
+     * income nor spending. `transferPairId` is the other leg.
+     */
+    transferKind: text('transfer_kind', { enum: transferKinds }),
+    transferPairId: uuid('transfer_pair_id'),
     raw: jsonb('raw'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -1,0 +1,45 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import { accounts, institutions, plaidItems } from '../schema/index.js';
+
+const accountColumns = {
+  account: accounts,
+  item: {
+    id: plaidItems.id,
+    status: plaidItems.status,
+    lastSyncedAt: plaidItems.lastSyncedAt,
+  },
+  institution: { id: institutions.id, name: institutions.name },
+};
+
+export type AccountWithItem = {
+  account: typeof accounts.$inferSelect;
+  item: { id: string; status: (typeof plaidItems.$inferSelect)['status']; lastSyncedAt: Date | null };
+  institution: { id: string; name: string } | null;
+};
+
+export function createAccountsRepository(db: Database) {
+  const base = () =>
+    db
+      .select(accountColumns)
+      .from(accounts)
+      .innerJoin(plaidItems, eq(plaidItems.id, accounts.itemId))
+      .leftJoin(institutions, eq(institutions.id, plaidItems.institutionId));
+
+  return {
+    listForUser(userId: string): Promise<AccountWithItem[]> {
+      return base()
+        .where(eq(accounts.userId, userId))
+        .orderBy(asc(institutions.name), asc(accounts.name), asc(accounts.id));
+    },
+
+    async getForUser(userId: string, accountId: string): Promise<AccountWithItem | undefined> {
+      const [row] = await base()
+        .where(and(eq(accounts.userId, userId), eq(accounts.id, accountId)))
+        .limit(1);
+      return row;
+    },
+  };
+}
+
+export type AccountsRepository = ReturnType<typeof createAccountsRepository>;

@@ -1,0 +1,347 @@
+import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { selectRows, type Database } from '../client.js';
+import {
+  accounts,
+  balanceSnapshots,
+  holdings,
+  netWorthDaily,
+  securities,
+  transactions,
+  type TransferKind,
+} from '../schema/index.js';
+
+/** Reads and writes of the analytics read model. Every query is scoped to one user. */
+
+const currencyExpr = (t: { isoCurrencyCode: unknown; unofficialCurrencyCode: unknown }) =>
+  sql<string>`coalesce(${t.isoCurrencyCode}, ${t.unofficialCurrencyCode}, 'XXX')`;
+
+/** A whitelisted date_trunc unit, inlined (a parameter would not match between DISTINCT ON and ORDER BY). */
+function truncUnit(interval: 'day' | 'week' | 'month'): SQL {
+  return sql.raw({ day: "'day'", week: "'week'", month: "'month'" }[interval]);
+}
+
+/** Inflows that count as income; other non-transfer inflows (refunds) reduce spending. */
+export const INCOME_CATEGORIES = ['INCOME', 'EARNED_INCOME', 'TRANSFER_IN'] as const;
+
+export interface CashflowRow {
+  currency: string;
+  period: string | null;
+  kind: 'income' | 'spending' | TransferKind;
+  category: string | null;
+  detailed: string | null;
+  merchant: string | null;
+  total: string;
+  /** The sum of the positive amounts alone (for transfers: the money moved, counted once). */
+  inflow: string;
+  count: number;
+}
+
+export interface HoldingPositionRow {
+  accountId: string;
+  accountName: string;
+  securityId: string;
+  ticker: string | null;
+  securityName: string | null;
+  securityType: string | null;
+  isCashEquivalent: boolean;
+  quantity: string;
+  price: string;
+  priceAsOf: string | null;
+  value: string;
+  costBasis: string | null;
+  gain: string | null;
+  gainPercent: string | null;
+  currency: string;
+}
+
+export function createAnalyticsRepository(db: Database) {
+  return {
+    async cashflow(
+      userId: string,
+      range: { start: string; end: string; interval: 'month' | 'week'; includePending: boolean },
+    ): Promise<CashflowRow[]> {
+      const t = transactions;
+      const category = sql`coalesce(${t.userCategory}, ${t.categoryPrimary})`;
+      const incomeList = sql.join(
+        INCOME_CATEGORIES.map((c) => sql`${c}`),
+        sql`, `,
+      );
+      return selectRows<CashflowRow>(
+        db,
+        sql`
+        with t as (
+          select ${currencyExpr(t)} as currency,
+                 date_trunc(${truncUnit(range.interval)}, ${t.date}::timestamp)::date as period,
+                 case when ${t.transferKind} is not null then ${t.transferKind}
+                      when ${t.amount} > 0 and (${category} is null or ${category} in (${incomeList})) then 'income'
+                      else 'spending' end as kind,
+                 coalesce(${category}, 'UNCATEGORIZED') as category,
+                 coalesce(${t.categoryDetailed}, 'UNCATEGORIZED') as detailed,
+                 coalesce(${t.merchantName}, ${t.name}) as merchant,
+                 ${t.amount} as amount
+          from ${t}
+          where ${t.userId} = ${userId}
+            and ${t.date} between ${range.start}::date and ${range.end}::date
+            ${range.includePending ? sql`` : sql`and ${t.pending} = false`}
+        )
+        select currency,
+               case when grouping(period) = 0 then to_char(period, 'YYYY-MM-DD') end as period,
+               kind,
+               case when grouping(category) = 0 then category end as category,
+               case when grouping(detailed) = 0 then detailed end as detailed,
+               case when grouping(merchant) = 0 then merchant end as merchant,
+               sum(amount)::text as total,
+               sum(case when amount > 0 then amount else 0 end)::text as inflow,
+               count(*)::int as count
+        from t
+        group by grouping sets ((currency, period, kind), (currency, kind, category),
+                                (currency, kind, category, merchant), (currency, kind, detailed))
+      `,
+      );
+    },
+
+    /** Net worth points per currency: every day, or the last known day of each week or month. */
+    async netWorthHistory(
+      userId: string,
+      range: { start: string; end: string; interval: 'day' | 'week' | 'month' },
+    ): Promise<
+      {
+        currency: string;
+        date: string;
+        assets: string;
+        liabilities: string;
+        netWorth: string;
+        estimated: boolean;
+      }[]
+    > {
+      const n = netWorthDaily;
+      const where = and(eq(n.userId, userId), gte(n.date, range.start), lte(n.date, range.end));
+      const columns = {
+        currency: n.currency,
+        date: n.date,
+        assets: n.assets,
+        liabilities: n.liabilities,
+        netWorth: n.netWorth,
+        estimated: n.estimated,
+      };
+      if (range.interval === 'day') {
+        return db.select(columns).from(n).where(where).orderBy(asc(n.currency), asc(n.date));
+      }
+      const period = sql`date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp)`;
+      return db
+        .selectDistinctOn([n.currency, period], columns)
+        .from(n)
+        .where(where)
+        .orderBy(asc(n.currency), period, sql`${n.date} desc`)
+        .then((rows) =>
+          rows.sort((a, b) =>
+            a.currency === b.currency ? (a.date < b.date ? -1 : 1) : a.currency < b.currency ? -1 : 1,
+          ),
+        );
+    },
+
+    /** Everything the net-worth materializer needs for one user. */
+    async netWorthInputs(userId: string) {
+      const accountRows = await db
+        .select({
+          id: accounts.id,
+          type: accounts.type,
+          currency: currencyExpr(accounts),
+          currentBalance: accounts.currentBalance,
+          balancesAsOf: accounts.balancesAsOf,
+          updatedAt: accounts.updatedAt,
+        })
+        .from(accounts)
+        .where(eq(accounts.userId, userId));
+      const snapshots = await db
+        .select({
+          accountId: balanceSnapshots.accountId,
+          date: balanceSnapshots.date,
+          balance: balanceSnapshots.currentBalance,
+        })
+        .from(balanceSnapshots)
+        .where(eq(balanceSnapshots.userId, userId));
+      const posted = await db
+        .select({
+          accountId: transactions.accountId,
+          date: transactions.date,
+          amount: sql<string>`sum(${transactions.amount})::text`,
+        })
+        .from(transactions)
+        .where(and(eq(transactions.userId, userId), eq(transactions.pending, false)))
+        .groupBy(transactions.accountId, transactions.date);
+      const [span] = await db
+        .select({ first: sql<string | null>`min(${transactions.date})::text` })
+        .from(transactions)
+        .where(eq(transactions.userId, userId));
+      return { accounts: accountRows, snapshots, posted, firstTransactionDate: span?.first ?? null };
+    },
+
+    async replaceNetWorth(
+      userId: string,
+      days: {
+        currency: string;
+        date: string;
+        assets: string;
+        liabilities: string;
+        netWorth: string;
+        estimated: boolean;
+      }[],
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.delete(netWorthDaily).where(eq(netWorthDaily.userId, userId));
+        for (let i = 0; i < days.length; i += 2000) {
+          await tx.insert(netWorthDaily).values(days.slice(i, i + 2000).map((d) => ({ userId, ...d })));
+        }
+      });
+    },
+
+    /** Posted transactions of one user, as transfer-matching candidates. */
+    transferCandidates(userId: string) {
+      return db
+        .select({
+          id: transactions.id,
+          accountId: transactions.accountId,
+          accountType: accounts.type,
+          date: transactions.date,
+          amount: transactions.amount,
+          currency: currencyExpr(transactions),
+          category: sql<
+            string | null
+          >`coalesce(${transactions.userCategory}, ${transactions.categoryPrimary})`,
+        })
+        .from(transactions)
+        .innerJoin(accounts, eq(accounts.id, transactions.accountId))
+        .where(and(eq(transactions.userId, userId), eq(transactions.pending, false)));
+    },
+
+    async replaceTransfers(
+      userId: string,
+      matches: { outflowId: string; inflowId: string; kind: TransferKind }[],
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .update(transactions)
+          .set({ transferKind: null, transferPairId: null })
+          .where(and(eq(transactions.userId, userId), sql`${transactions.transferKind} is not null`));
+        for (let i = 0; i < matches.length; i += 1000) {
+          const rows = matches
+            .slice(i, i + 1000)
+            .flatMap((m) => [
+              sql`(${m.outflowId}::uuid, ${m.inflowId}::uuid, ${m.kind})`,
+              sql`(${m.inflowId}::uuid, ${m.outflowId}::uuid, ${m.kind})`,
+            ]);
+          await tx.execute(sql`
+            update ${transactions} set transfer_kind = v.kind, transfer_pair_id = v.pair
+            from (values ${sql.join(rows, sql`, `)}) as v(id, pair, kind)
+            where ${transactions.id} = v.id and ${transactions.userId} = ${userId}`);
+        }
+      });
+    },
+
+    /** Per merchant, currency and direction: the posted, non-transfer history since `since` (≥ 2 rows). */
+    async merchantHistories(userId: string, since: string) {
+      const t = transactions;
+      return selectRows<{
+        merchant: string;
+        currency: string;
+        direction: 'in' | 'out';
+        dates: string[];
+        amounts: string[];
+        account_ids: string[];
+      }>(
+        db,
+        sql`
+        select coalesce(${t.merchantName}, ${t.name}) as merchant,
+               ${currencyExpr(t)} as currency,
+               case when ${t.amount} > 0 then 'in' else 'out' end as direction,
+               array_agg(to_char(${t.date}, 'YYYY-MM-DD') order by ${t.date}, ${t.id}) as dates,
+               array_agg(${t.amount}::text order by ${t.date}, ${t.id}) as amounts,
+               array_agg(${t.accountId}::text order by ${t.date}, ${t.id}) as account_ids
+        from ${t}
+        where ${t.userId} = ${userId} and ${t.pending} = false and ${t.transferKind} is null
+          and ${t.date} >= ${since}::date and ${t.amount} <> 0
+        group by 1, 2, 3
+        having count(*) >= 2`,
+      );
+    },
+
+    async holdingPositions(userId: string): Promise<HoldingPositionRow[]> {
+      const h = holdings;
+      return db
+        .select({
+          accountId: h.accountId,
+          accountName: accounts.name,
+          securityId: h.securityId,
+          ticker: securities.tickerSymbol,
+          securityName: securities.name,
+          securityType: securities.type,
+          isCashEquivalent: securities.isCashEquivalent,
+          quantity: h.quantity,
+          price: h.institutionPrice,
+          priceAsOf: h.institutionPriceAsOf,
+          value: h.institutionValue,
+          costBasis: h.costBasis,
+          gain: sql<string | null>`(${h.institutionValue} - ${h.costBasis})::text`,
+          gainPercent: sql<
+            string | null
+          >`case when ${h.costBasis} > 0 then round((${h.institutionValue} - ${h.costBasis}) * 100 / ${h.costBasis}, 2)::text end`,
+          currency: currencyExpr(h),
+        })
+        .from(h)
+        .innerJoin(securities, eq(securities.id, h.securityId))
+        .innerJoin(accounts, eq(accounts.id, h.accountId))
+        .where(eq(h.userId, userId))
+        .orderBy(asc(accounts.name), sql`${h.institutionValue} desc`, asc(h.securityId));
+    },
+
+    /** Holdings totals per currency, and per currency by security type and by account. */
+    async holdingTotals(userId: string) {
+      const h = holdings;
+      return selectRows<{
+        currency: string;
+        security_type: string | null;
+        account_id: string | null;
+        value: string;
+        cost_basis: string | null;
+        value_with_basis: string | null;
+      }>(
+        db,
+        sql`
+        with p as (
+          select ${currencyExpr(h)} as currency, coalesce(${securities.type}, 'other') as security_type,
+                 ${h.accountId}::text as account_id, ${h.institutionValue} as value, ${h.costBasis} as cost_basis
+          from ${h} join ${securities} on ${securities.id} = ${h.securityId}
+          where ${h.userId} = ${userId}
+        )
+        select currency,
+               case when grouping(security_type) = 0 then security_type end as security_type,
+               case when grouping(account_id) = 0 then account_id end as account_id,
+               sum(value)::text as value,
+               sum(cost_basis)::text as cost_basis,
+               sum(case when cost_basis is not null then value end)::text as value_with_basis
+        from p
+        group by grouping sets ((currency), (currency, security_type), (currency, account_id))`,
+      );
+    },
+
+    accountsOfUser(userId: string, ids?: string[]) {
+      return db
+        .select({
+          id: accounts.id,
+          name: accounts.name,
+          type: accounts.type,
+          currentBalance: accounts.currentBalance,
+          availableBalance: accounts.availableBalance,
+          currency: currencyExpr(accounts),
+        })
+        .from(accounts)
+        .where(
+          ids ? and(eq(accounts.userId, userId), inArray(accounts.id, ids)) : eq(accounts.userId, userId),
+        )
+        .orderBy(asc(accounts.name), asc(accounts.id));
+    },
+  };
+}
+
+export type AnalyticsRepository = ReturnType<typeof createAnalyticsRepository>;

@@ -1,0 +1,86 @@
+import type { AccountsRepository, AccountWithItem } from '../../db/repositories/accounts.js';
+import type { ItemsRepository } from '../../db/repositories/items.js';
+import { errors } from '../../errors/catalog.js';
+import { currencyOf, formatMoney } from '../../lib/money.js';
+import { freshnessOf, isStale, type Freshness } from './freshness.js';
+
+export interface AccountView {
+  id: string;
+  item_id: string;
+  institution: { id: string; name: string } | null;
+  name: string;
+  official_name: string | null;
+  mask: string | null;
+  type: string;
+  subtype: string | null;
+  balances: {
+    current: string | null;
+    available: string | null;
+    limit: string | null;
+    currency: string;
+    as_of: string | null;
+  };
+  item_health: AccountWithItem['item']['status'];
+  last_synced_at: string | null;
+  stale: boolean;
+}
+
+export function toAccountView(row: AccountWithItem, now: Date): AccountView {
+  const { account, item, institution } = row;
+  return {
+    id: account.id,
+    item_id: item.id,
+    institution,
+    name: account.name,
+    official_name: account.officialName,
+    mask: account.mask,
+    type: account.type,
+    subtype: account.subtype,
+    balances: {
+      current: formatMoney(account.currentBalance),
+      available: formatMoney(account.availableBalance),
+      limit: formatMoney(account.creditLimit),
+      currency: currencyOf(account),
+      as_of: (account.balancesAsOf ?? item.lastSyncedAt)?.toISOString() ?? null,
+    },
+    item_health: item.status,
+    last_synced_at: item.lastSyncedAt?.toISOString() ?? null,
+    stale: isStale(item, now),
+  };
+}
+
+export interface Envelope {
+  as_of: string;
+  freshness: Freshness;
+}
+
+export function createAccountsService(deps: {
+  accounts: AccountsRepository;
+  items: ItemsRepository;
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    /** `as_of` and the freshness of the caller's items: part of every read response. */
+    async envelope(userId: string): Promise<Envelope> {
+      const at = now();
+      return {
+        as_of: at.toISOString(),
+        freshness: freshnessOf(await deps.items.listHealthForUser(userId), at),
+      };
+    },
+
+    async list(userId: string): Promise<AccountView[]> {
+      const at = now();
+      return (await deps.accounts.listForUser(userId)).map((row) => toAccountView(row, at));
+    },
+
+    async get(userId: string, accountId: string): Promise<AccountView> {
+      const row = await deps.accounts.getForUser(userId, accountId);
+      if (!row) throw errors.notFound('account', accountId);
+      return toAccountView(row, now());
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

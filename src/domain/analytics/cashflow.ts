@@ -1,0 +1,167 @@
+import type { CashflowRow } from '../../db/repositories/analytics.js';
+import type { TransferKind } from '../../db/schema/index.js';
+import { addDays, addMonths, startOfMonth, startOfWeek } from '../../lib/dates.js';
+import { fromUnits, money, toUnits } from '../../lib/money.js';
+
+/**
+ * Pure assembly of the cash-flow summary from grouped sums (see AnalyticsRepository.cashflow).
+ * income = inflows categorised as income; spending = outflows, less refunds (inflows in a spending
+ * category), as a positive amount; net = income − spending; savings rate = net ÷ income.
+ * Movements between the owner's own accounts are excluded from both and reported under `transfers`.
+ */
+export const transferReasons: Record<TransferKind, string> = {
+  internal_transfer: 'moved between your own accounts',
+  credit_card_payment: 'payment to your own credit card',
+  loan_payment: 'payment to your own loan',
+};
+
+export interface CashflowPeriod {
+  start: string;
+  end: string;
+  income: string;
+  spending: string;
+  net: string;
+  savings_rate: string | null;
+}
+
+export interface CashflowCurrency {
+  currency: string;
+  totals: Omit<CashflowPeriod, 'start' | 'end'>;
+  periods: CashflowPeriod[];
+  spending_by_category: {
+    category: string;
+    total: string;
+    top_merchants: { merchant: string; total: string; count: number }[];
+  }[];
+  spending_by_detailed_category?: { category: string; total: string }[];
+  transfers: { kind: TransferKind; reason: string; total: string; count: number }[];
+}
+
+/** net ÷ income with 4 decimals, rounded half away from zero; null without income. */
+export function savingsRate(net: bigint, income: bigint): string | null {
+  if (income <= 0n) return null;
+  const scaled = (net * 10_000n * 2n) / income;
+  const rounded = (scaled + (scaled >= 0n ? 1n : -1n)) / 2n;
+  const negative = rounded < 0n;
+  const abs = negative ? -rounded : rounded;
+  return `${negative ? '-' : ''}${abs / 10_000n}.${(abs % 10_000n).toString().padStart(4, '0')}`;
+}
+
+export function periodStarts(start: string, end: string, interval: 'month' | 'week'): string[] {
+  const starts: string[] = [];
+  let cursor = interval === 'month' ? startOfMonth(start) : startOfWeek(start);
+  while (cursor <= end) {
+    starts.push(cursor);
+    cursor = interval === 'month' ? addMonths(cursor, 1) : addDays(cursor, 7);
+  }
+  return starts;
+}
+
+function summarise(income: bigint, spending: bigint) {
+  return {
+    income: money(fromUnits(income)),
+    spending: money(fromUnits(spending)),
+    net: money(fromUnits(income - spending)),
+    savings_rate: savingsRate(income - spending, income),
+  };
+}
+
+export function buildCashflow(
+  rows: CashflowRow[],
+  options: {
+    start: string;
+    end: string;
+    interval: 'month' | 'week';
+    detailed: boolean;
+    topMerchants: number;
+  },
+): CashflowCurrency[] {
+  const currencies = [...new Set(rows.map((r) => r.currency))].sort();
+  const starts = periodStarts(options.start, options.end, options.interval);
+  return currencies.map((currency) => {
+    const mine = rows.filter((r) => r.currency === currency);
+    const byPeriod = new Map<string, { income: bigint; spending: bigint }>();
+    for (const row of mine) {
+      if (row.period === null || row.category !== null || row.detailed !== null) continue;
+      const entry = byPeriod.get(row.period) ?? { income: 0n, spending: 0n };
+      if (row.kind === 'income') entry.income += toUnits(row.total);
+      if (row.kind === 'spending') entry.spending -= toUnits(row.total);
+      byPeriod.set(row.period, entry);
+    }
+    let income = 0n;
+    let spending = 0n;
+    const periods = starts.map((start, i) => {
+      const entry = byPeriod.get(start) ?? { income: 0n, spending: 0n };
+      income += entry.income;
+      spending += entry.spending;
+      const next = starts[i + 1];
+      const periodEnd = next
+        ? addDays(next, -1)
+        : options.interval === 'month'
+          ? addDays(addMonths(start, 1), -1)
+          : addDays(start, 6);
+      return {
+        start: start < options.start ? options.start : start,
+        end: periodEnd > options.end ? options.end : periodEnd,
+        ...summarise(entry.income, entry.spending),
+      };
+    });
+
+    const categoryRows = mine.filter(
+      (r) => r.kind === 'spending' && r.period === null && r.category !== null && r.merchant === null,
+    );
+    const merchantRows = mine.filter(
+      (r) => r.kind === 'spending' && r.category !== null && r.merchant !== null,
+    );
+    const spendingByCategory = categoryRows
+      .map((r) => ({ category: r.category!, units: -toUnits(r.total) }))
+      .sort((a, b) => (a.units === b.units ? (a.category < b.category ? -1 : 1) : a.units > b.units ? -1 : 1))
+      .map(({ category, units }) => ({
+        category,
+        total: money(fromUnits(units)),
+        top_merchants: merchantRows
+          .filter((r) => r.category === category)
+          .map((r) => ({ merchant: r.merchant!, units: -toUnits(r.total), count: r.count }))
+          .sort((a, b) =>
+            a.units === b.units ? (a.merchant < b.merchant ? -1 : 1) : a.units > b.units ? -1 : 1,
+          )
+          .slice(0, options.topMerchants)
+          .map(({ merchant, units: u, count }) => ({ merchant, total: money(fromUnits(u)), count })),
+      }));
+
+    const transfers = new Map<TransferKind, { units: bigint; count: number }>();
+    for (const r of mine) {
+      if (r.kind === 'income' || r.kind === 'spending' || r.period === null || r.category !== null) continue;
+      const entry = transfers.get(r.kind) ?? { units: 0n, count: 0 };
+      entry.units += toUnits(r.inflow);
+      entry.count += r.count;
+      transfers.set(r.kind, entry);
+    }
+
+    return {
+      currency,
+      totals: summarise(income, spending),
+      periods,
+      spending_by_category: spendingByCategory,
+      ...(options.detailed
+        ? {
+            spending_by_detailed_category: mine
+              .filter((r) => r.kind === 'spending' && r.detailed !== null)
+              .map((r) => ({ category: r.detailed!, units: -toUnits(r.total) }))
+              .sort((a, b) =>
+                a.units === b.units ? (a.category < b.category ? -1 : 1) : a.units > b.units ? -1 : 1,
+              )
+              .map(({ category, units }) => ({ category, total: money(fromUnits(units)) })),
+          }
+        : {}),
+      transfers: [...transfers]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([kind, { units, count }]) => ({
+          kind,
+          reason: transferReasons[kind],
+          total: money(fromUnits(units)),
+          count,
+        })),
+    };
+  });
+}

@@ -1,0 +1,219 @@
+import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
+import { addDays, addMonths, formatDate, startOfMonth } from '../../lib/dates.js';
+import { fromUnits, money, toUnits } from '../../lib/money.js';
+import { buildCashflow, type CashflowCurrency } from './cashflow.js';
+import { isLiability } from './net-worth.js';
+import { detectSeries, type RecurringSeries } from './recurring.js';
+
+/** The read side of analytics: answers from the read model, formatted for the wire. */
+export function createAnalyticsService(deps: { analytics: AnalyticsRepository; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  const today = () => formatDate(now());
+
+  return {
+    defaultCashflowRange(): { start: string; end: string } {
+      const end = today();
+      return { start: addMonths(startOfMonth(end), -11), end };
+    },
+
+    async cashflow(
+      userId: string,
+      q: {
+        start: string;
+        end: string;
+        interval: 'month' | 'week';
+        includePending: boolean;
+        detailed: boolean;
+      },
+    ): Promise<CashflowCurrency[]> {
+      const rows = await deps.analytics.cashflow(userId, q);
+      return buildCashflow(rows, { ...q, topMerchants: 5 });
+    },
+
+    async netWorthNow(userId: string) {
+      const accounts = await deps.analytics.accountsOfUser(userId);
+      const byCurrency = new Map<
+        string,
+        {
+          assets: bigint;
+          liabilities: bigint;
+          byType: Map<string, bigint>;
+          accounts: { account_id: string; name: string; type: string; balance: string }[];
+        }
+      >();
+      for (const account of accounts) {
+        const balance =
+          account.currentBalance ?? (isLiability(account.type) ? null : account.availableBalance);
+        if (balance === null) continue;
+        const units = toUnits(balance);
+        const entry = byCurrency.get(account.currency) ?? {
+          assets: 0n,
+          liabilities: 0n,
+          byType: new Map<string, bigint>(),
+          accounts: [] as { account_id: string; name: string; type: string; balance: string }[],
+        };
+        if (isLiability(account.type)) entry.liabilities -= units;
+        else entry.assets += units;
+        entry.byType.set(account.type, (entry.byType.get(account.type) ?? 0n) + units);
+        entry.accounts.push({
+          account_id: account.id,
+          name: account.name,
+          type: account.type,
+          balance: money(balance),
+        });
+        byCurrency.set(account.currency, entry);
+      }
+      return [...byCurrency]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([currency, e]) => ({
+          currency,
+          assets: money(fromUnits(e.assets)),
+          liabilities: money(fromUnits(e.liabilities)),
+          net_worth: money(fromUnits(e.assets - e.liabilities)),
+          by_type: [...e.byType]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([type, units]) => ({ type, total: money(fromUnits(units)) })),
+          by_account: e.accounts,
+        }));
+    },
+
+    async netWorthHistory(
+      userId: string,
+      q: { start: string; end: string; interval: 'day' | 'week' | 'month' },
+    ) {
+      const rows = await deps.analytics.netWorthHistory(userId, q);
+      return rows.map((r) => ({
+        currency: r.currency,
+        date: r.date,
+        assets: money(r.assets),
+        liabilities: money(r.liabilities),
+        net_worth: money(r.netWorth),
+        estimated: r.estimated,
+      }));
+    },
+
+    defaultNetWorthRange(): { start: string; end: string } {
+      const end = today();
+      return { start: addDays(end, -89), end };
+    },
+
+    async recurring(userId: string, lookbackMonths = 18): Promise<RecurringSeries[]> {
+      const asOf = today();
+      const histories = await deps.analytics.merchantHistories(userId, addMonths(asOf, -lookbackMonths));
+      return histories
+        .map((h) =>
+          detectSeries(
+            {
+              merchant: h.merchant,
+              currency: h.currency,
+              direction: h.direction,
+              dates: h.dates,
+              amounts: h.amounts,
+              accountIds: h.account_ids,
+            },
+            asOf,
+          ),
+        )
+        .filter((s): s is RecurringSeries => s !== undefined)
+        .map((s) => ({ ...s, typical_amount: money(s.typical_amount) }))
+        .sort((a, b) =>
+          a.direction === b.direction
+            ? a.merchant < b.merchant
+              ? -1
+              : 1
+            : a.direction < b.direction
+              ? -1
+              : 1,
+        );
+    },
+
+    async holdings(userId: string) {
+      const [positions, totals] = await Promise.all([
+        deps.analytics.holdingPositions(userId),
+        deps.analytics.holdingTotals(userId),
+      ]);
+      const currencies = [...new Set(totals.map((t) => t.currency))].sort();
+      const pct = (part: string, whole: string) => {
+        const w = toUnits(whole);
+        if (w === 0n) return null;
+        const scaled = (toUnits(part) * 100_00n * 2n) / w;
+        const r = (scaled + (scaled >= 0n ? 1n : -1n)) / 2n;
+        const neg = r < 0n;
+        const a = neg ? -r : r;
+        return `${neg ? '-' : ''}${a / 100n}.${(a % 100n).toString().padStart(2, '0')}`;
+      };
+      const accountNames = new Map(positions.map((p) => [p.accountId, p.accountName]));
+      return {
+        positions: positions.map((p) => ({
+          account_id: p.accountId,
+          account_name: p.accountName,
+          security_id: p.securityId,
+          ticker: p.ticker,
+          name: p.securityName,
+          security_type: p.securityType,
+          is_cash_equivalent: p.isCashEquivalent,
+          quantity: p.quantity.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+          price: p.price.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+          price_as_of: p.priceAsOf,
+          value: money(p.value),
+          cost_basis: p.costBasis === null ? null : money(p.costBasis),
+          unrealized_gain: p.gain === null ? null : money(p.gain),
+          unrealized_gain_percent: p.gainPercent,
+          currency: p.currency,
+        })),
+        totals: currencies.map((currency) => {
+          const total = totals.find(
+            (t) => t.currency === currency && t.security_type === null && t.account_id === null,
+          )!;
+          const gain =
+            total.cost_basis === null
+              ? null
+              : fromUnits(toUnits(total.value_with_basis ?? '0') - toUnits(total.cost_basis));
+          return {
+            currency,
+            value: money(total.value),
+            cost_basis: total.cost_basis === null ? null : money(total.cost_basis),
+            unrealized_gain: gain === null ? null : money(gain),
+            unrealized_gain_percent:
+              gain === null || total.cost_basis === null ? null : pct(gain, total.cost_basis),
+            allocation_by_security_type: totals
+              .filter((t) => t.currency === currency && t.security_type !== null)
+              .sort((a, b) =>
+                toUnits(b.value) > toUnits(a.value)
+                  ? 1
+                  : toUnits(b.value) < toUnits(a.value)
+                    ? -1
+                    : a.security_type! < b.security_type!
+                      ? -1
+                      : 1,
+              )
+              .map((t) => ({
+                security_type: t.security_type!,
+                value: money(t.value),
+                percent: pct(t.value, total.value),
+              })),
+            allocation_by_account: totals
+              .filter((t) => t.currency === currency && t.account_id !== null)
+              .sort((a, b) =>
+                toUnits(b.value) > toUnits(a.value)
+                  ? 1
+                  : toUnits(b.value) < toUnits(a.value)
+                    ? -1
+                    : a.account_id! < b.account_id!
+                      ? -1
+                      : 1,
+              )
+              .map((t) => ({
+                account_id: t.account_id!,
+                account_name: accountNames.get(t.account_id!) ?? null,
+                value: money(t.value),
+                percent: pct(t.value, total.value),
+              })),
+          };
+        }),
+      };
+    },
+  };
+}
+
+export type AnalyticsService = ReturnType<typeof createAnalyticsService>;

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccountsService } from '../../domain/accounts/service.js';
+import type { AnalyticsService } from '../../domain/analytics/service.js';
+import { transferKinds } from '../../db/schema/index.js';
+import { errors } from '../../errors/catalog.js';
+import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
+import { problemResponses } from '../schemas/problem.js';
+
+const booleanParam = z
+  .enum(['true', 'false'], { message: 'expected true or false' })
+  .transform((v) => v === 'true');
+const rate = z.string().nullable().describe('net ÷ income, 4 decimals (0.2500 = 25%); null without income');
+
+const periodSchema = z.object({
+  start: dateSchema,
+  end: dateSchema,
+  income: moneySchema,
+  spending: moneySchema.describe('Outflows less refunds, as a positive amount'),
+  net: moneySchema,
+  savings_rate: rate,
+});
+
+const cashflowResponse = z.object({
+  ...envelopeShape,
+  start_date: dateSchema,
+  end_date: dateSchema,
+  interval: z.enum(['month', 'week']),
+  include_pending: z.boolean(),
+  currencies: z.array(
+    z.object({
+      currency: z.string(),
+      totals: periodSchema.omit({ start: true, end: true }),
+      periods: z.array(periodSchema),
+      spending_by_category: z.array(
+        z.object({
+          category: z.string(),
+          total: moneySchema,
+          top_merchants: z.array(
+            z.object({ merchant: z.string(), total: moneySchema, count: z.number().int() }),
+          ),
+        }),
+      ),
+      spending_by_detailed_category: z
+        .array(z.object({ category: z.string(), total: moneySchema }))
+        .optional(),
+      transfers: z
+        .array(
+          z.object({
+            kind: z.enum(transferKinds),
+            reason: z.string(),
+            total: moneySchema.describe('Money moved (counted once)'),
+            count: z.number().int().describe('Transactions (both legs)'),
+          }),
+        )
+        .describe('Movements between your own accounts: excluded from income and spending'),
+    }),
+  ),
+});
+
+export const cashflowRoutes: FastifyPluginAsyncZod<{
+  analytics: AnalyticsService;
+  accounts: AccountsService;
+}> = async (app, { analytics, accounts }) => {
+  app.get(
+    '/v1/cashflow/summary',
+    {
+      onRequest: app.requireAuth('read'),
+      schema: {
+        operationId: 'getCashflowSummary',
+        summary: 'Income, spending, net and savings rate per period, spending by category, transfers',
+        description:
+          'Defaults to the last 12 months by month. Income = inflows categorised as income; refunds reduce spending; ' +
+          'transfers between your own accounts and payments to your own cards and loans are excluded and reported ' +
+          'under `transfers`. Pending transactions are excluded unless include_pending=true. Per currency.',
+        tags: ['analytics'],
+        security: bearerSecurity,
+        querystring: z
+          .strictObject({
+            start_date: queryDate.optional(),
+            end_date: queryDate.optional(),
+            interval: z.enum(['month', 'week'], { message: 'expected month or week' }).default('month'),
+            include_pending: booleanParam.default(false),
+            detailed: booleanParam.default(false).describe('Add spending by detailed category'),
+          })
+          .superRefine(checkDateRange),
+        response: { 200: cashflowResponse, ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const userId = principalOf(request).userId;
+      const q = request.query;
+      const defaults = analytics.defaultCashflowRange();
+      const end = q.end_date ?? defaults.end;
+      const start =
+        q.start_date ??
+        (q.end_date ? `${String(Number(end.slice(0, 4)) - 1)}${end.slice(4, 7)}-01` : defaults.start);
+      if (end < start)
+        throw errors.validationFailed([{ field: 'query.start_date', message: 'must not be after end_date' }]);
+      const [envelope, currencies] = await Promise.all([
+        accounts.envelope(userId),
+        analytics.cashflow(userId, {
+          start,
+          end,
+          interval: q.interval,
+          includePending: q.include_pending,
+          detailed: q.detailed,
+        }),
+      ]);
+      return {
+        ...envelope,
+        start_date: start,
+        end_date: end,
+        interval: q.interval,
+        include_pending: q.include_pending,
+        currencies,
+      };
+    },
+  );
+};

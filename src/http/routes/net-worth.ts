@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccountsService } from '../../domain/accounts/service.js';
+import type { AnalyticsService } from '../../domain/analytics/service.js';
+import { errors } from '../../errors/catalog.js';
+import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
+import { problemResponses } from '../schemas/problem.js';
+
+const netWorthResponse = z.object({
+  ...envelopeShape,
+  currencies: z
+    .array(
+      z.object({
+        currency: z.string(),
+        assets: moneySchema,
+        liabilities: moneySchema.describe('What is owed, as a positive amount'),
+        net_worth: moneySchema,
+        by_type: z.array(z.object({ type: z.string(), total: moneySchema })),
+        by_account: z.array(
+          z.object({ account_id: z.uuid(), name: z.string(), type: z.string(), balance: moneySchema }),
+        ),
+      }),
+    )
+    .describe('Now, per currency: amounts in different currencies are never added together'),
+  history: z.object({
+    start_date: dateSchema,
+    end_date: dateSchema,
+    interval: z.enum(['day', 'week', 'month']),
+    points: z.array(
+      z.object({
+        currency: z.string(),
+        date: dateSchema,
+        assets: moneySchema,
+        liabilities: moneySchema,
+        net_worth: moneySchema,
+        estimated: z
+          .boolean()
+          .describe('Reconstructed from transactions before the first balance snapshot of some account'),
+      }),
+    ),
+  }),
+});
+
+export const netWorthRoutes: FastifyPluginAsyncZod<{
+  analytics: AnalyticsService;
+  accounts: AccountsService;
+}> = async (app, { analytics, accounts }) => {
+  app.get(
+    '/v1/net-worth',
+    {
+      onRequest: app.requireAuth('read'),
+      schema: {
+        operationId: 'getNetWorth',
+        summary: 'Assets, liabilities and net worth now (per currency), and their history',
+        description:
+          'History defaults to the last 90 days, daily. For week and month, each point is the last known day of the period.',
+        tags: ['analytics'],
+        security: bearerSecurity,
+        querystring: z
+          .strictObject({
+            start_date: queryDate.optional(),
+            end_date: queryDate.optional(),
+            interval: z
+              .enum(['day', 'week', 'month'], { message: 'expected day, week or month' })
+              .default('day'),
+          })
+          .superRefine(checkDateRange),
+        response: { 200: netWorthResponse, ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const userId = principalOf(request).userId;
+      const defaults = analytics.defaultNetWorthRange();
+      const start =
+        request.query.start_date ??
+        (request.query.end_date && request.query.end_date < defaults.start
+          ? request.query.end_date
+          : defaults.start);
+      const end = request.query.end_date ?? defaults.end;
+      if (end < start)
+        throw errors.validationFailed([{ field: 'query.start_date', message: 'must not be after end_date' }]);
+      const [envelope, currencies, points] = await Promise.all([
+        accounts.envelope(userId),
+        analytics.netWorthNow(userId),
+        analytics.netWorthHistory(userId, { start, end, interval: request.query.interval }),
+      ]);
+      return {
+        ...envelope,
+        currencies,
+        history: { start_date: start, end_date: end, interval: request.query.interval, points },
+      };
+    },
+  );
+};

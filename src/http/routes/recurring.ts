@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccountsService } from '../../domain/accounts/service.js';
+import type { AnalyticsService } from '../../domain/analytics/service.js';
+import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { dateSchema, envelopeShape, moneySchema } from '../schemas/common.js';
+import { problemResponses } from '../schemas/problem.js';
+
+export const recurringRoutes: FastifyPluginAsyncZod<{
+  analytics: AnalyticsService;
+  accounts: AccountsService;
+}> = async (app, { analytics, accounts }) => {
+  app.get(
+    '/v1/recurring',
+    {
+      onRequest: app.requireAuth('read'),
+      schema: {
+        operationId: 'listRecurring',
+        summary: 'Recurring outflows (subscriptions, bills) and inflows (salary) found in my history',
+        description:
+          'From the last 18 months of posted transactions, transfers between your own accounts excluded.',
+        tags: ['analytics'],
+        security: bearerSecurity,
+        querystring: z.strictObject({}),
+        response: {
+          200: z.object({
+            ...envelopeShape,
+            data: z.array(
+              z.object({
+                merchant: z.string(),
+                currency: z.string(),
+                direction: z.enum(['in', 'out']),
+                cadence: z.enum(['weekly', 'biweekly', 'monthly', 'quarterly', 'annual']),
+                typical_amount: moneySchema.describe('Median amount (negative for outflows)'),
+                occurrences: z.number().int(),
+                first_date: dateSchema,
+                last_date: dateSchema,
+                next_expected_date: dateSchema,
+                status: z.enum(['active', 'lapsed']),
+                account_ids: z.array(z.uuid()),
+              }),
+            ),
+          }),
+          ...problemResponses(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const userId = principalOf(request).userId;
+      const [envelope, data] = await Promise.all([accounts.envelope(userId), analytics.recurring(userId)]);
+      return { ...envelope, data };
+    },
+  );
+};

@@ -1,0 +1,136 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccountsService } from '../../domain/accounts/service.js';
+import type { TransactionsService } from '../../domain/transactions/service.js';
+import { transferKinds } from '../../db/schema/index.js';
+import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
+import { problemResponses } from '../schemas/problem.js';
+
+const amountParam = z
+  .string()
+  .regex(/^\d{1,15}(\.\d{1,4})?$/, { message: 'expected a non-negative decimal like 25 or 25.50' });
+
+const booleanParam = z
+  .enum(['true', 'false'], { message: 'expected true or false' })
+  .transform((v) => v === 'true');
+
+export const transactionsQuery = z
+  .strictObject({
+    account_id: z
+      .union([
+        z.uuid({ message: 'expected an account id (UUID)' }),
+        z.array(z.uuid({ message: 'expected an account id (UUID)' })).max(100),
+      ])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional()
+      .describe('Repeat to filter on several accounts'),
+    start_date: queryDate.optional(),
+    end_date: queryDate.optional(),
+    category: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Primary or detailed category (or your override)'),
+    merchant: z.string().trim().min(1).max(200).optional().describe('Merchant name, case-insensitive'),
+    q: z.string().trim().min(1).max(200).optional().describe('Text search in name and merchant'),
+    min_amount: amountParam.optional().describe('Smallest magnitude (use direction for in/out)'),
+    max_amount: amountParam.optional().describe('Largest magnitude'),
+    pending: booleanParam.optional(),
+    direction: z.enum(['in', 'out'], { message: 'expected in or out' }).optional(),
+    limit: z.coerce
+      .number({ message: 'expected a whole number from 1 to 500' })
+      .int({ message: 'expected a whole number from 1 to 500' })
+      .min(1, { message: 'expected a whole number from 1 to 500' })
+      .max(500, { message: 'expected a whole number from 1 to 500' })
+      .default(50),
+    cursor: z
+      .string()
+      .max(2000)
+      .optional()
+      .describe('next_cursor of the previous page, with the same filters'),
+  })
+  .superRefine(checkDateRange)
+  .superRefine((value, ctx) => {
+    if (value.min_amount && value.max_amount && Number(value.max_amount) < Number(value.min_amount)) {
+      ctx.addIssue({ code: 'custom', path: ['max_amount'], message: 'must not be less than min_amount' });
+    }
+  });
+
+export const transactionSchema = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    date: dateSchema,
+    authorized_date: dateSchema.nullable(),
+    name: z.string(),
+    merchant_name: z.string().nullable(),
+    amount: moneySchema,
+    currency: z.string(),
+    pending: z.boolean(),
+    category: z.object({
+      primary: z.string().nullable(),
+      detailed: z.string().nullable(),
+      confidence: z.string().nullable(),
+      user_override: z.string().nullable(),
+    }),
+    transfer_kind: z
+      .enum(transferKinds)
+      .nullable()
+      .describe('Set when this is one leg of a movement between your own accounts (not income or spending)'),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'Transaction' });
+
+export const transactionRoutes: FastifyPluginAsyncZod<{
+  transactions: TransactionsService;
+  accounts: AccountsService;
+}> = async (app, { transactions, accounts }) => {
+  app.get(
+    '/v1/transactions',
+    {
+      onRequest: app.requireAuth('read'),
+      schema: {
+        operationId: 'listTransactions',
+        summary: 'My transactions, newest first, filtered and keyset-paginated',
+        description:
+          'Amounts are exact decimal strings; negative = money left the account. Pass `next_cursor` as `cursor` ' +
+          'with the same filters to get the next page; pages stay stable while new transactions arrive.',
+        tags: ['transactions'],
+        security: bearerSecurity,
+        querystring: transactionsQuery,
+        response: {
+          200: z.object({
+            ...envelopeShape,
+            data: z.array(transactionSchema),
+            next_cursor: z.string().nullable(),
+          }),
+          ...problemResponses(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const userId = principalOf(request).userId;
+      const q = request.query;
+      const filters = {
+        accountIds: q.account_id,
+        startDate: q.start_date,
+        endDate: q.end_date,
+        category: q.category,
+        merchant: q.merchant,
+        q: q.q,
+        minAmount: q.min_amount,
+        maxAmount: q.max_amount,
+        pending: q.pending,
+        direction: q.direction,
+      };
+      const [envelope, page] = await Promise.all([
+        accounts.envelope(userId),
+        transactions.list(userId, filters, { limit: q.limit, cursor: q.cursor }),
+      ]);
+      return { ...envelope, ...page };
+    },
+  );
+};

@@ -1,0 +1,47 @@
+/**
+ * Money on the wire: exact decimal strings. Values come from PostgreSQL `numeric` as strings and are
+ * formatted here without ever passing through a float.
+ */
+
+/** "12.3400" → "12.34", "-5.0000" → "-5.00", "0.00012300" → "0.000123", "-0.0000" → "0.00". */
+export function formatMoney(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());
+  if (!match) throw new Error(`not a decimal: ${value}`);
+  const [, sign, whole, fraction = ''] = match;
+  let digits = fraction.replace(/0+$/, '');
+  if (digits.length < 2) digits = digits.padEnd(2, '0');
+  const integer = whole!.replace(/^0+(?=\d)/, '');
+  const isZero = /^0*$/.test(integer) && /^0*$/.test(digits);
+  return `${isZero ? '' : sign}${integer}.${digits}`;
+}
+
+/** Like formatMoney for values that are never null (SQL sums with coalesce). */
+export function money(value: string): string {
+  return formatMoney(value)!;
+}
+
+/** The one currency code of a row: ISO when set, else the unofficial one (crypto), else 'XXX' (unknown). */
+export function currencyOf(row: {
+  isoCurrencyCode: string | null;
+  unofficialCurrencyCode: string | null;
+}): string {
+  return row.isoCurrencyCode ?? row.unofficialCurrencyCode ?? 'XXX';
+}
+
+/** Money as an exact integer of 1/10,000 units (numeric(20,4) scale), for in-memory sums. */
+export function toUnits(value: string): bigint {
+  const match = /^(-?)(\d+)(?:\.(\d{0,4})\d*)?$/.exec(value.trim());
+  if (!match) throw new Error(`not a decimal: ${value}`);
+  const [, sign, whole, fraction = ''] = match;
+  const units = BigInt(whole!) * 10_000n + BigInt(fraction.padEnd(4, '0'));
+  return sign === '-' ? -units : units;
+}
+
+/** The decimal string (4 places) of an integer of 1/10,000 units. */
+export function fromUnits(units: bigint): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const text = `${abs / 10_000n}.${(abs % 10_000n).toString().padStart(4, '0')}`;
+  return negative && abs !== 0n ? `-${text}` : text;
+}

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runApiMeBench } from './api-me.js';
+import { runApiReadBench } from './api-read.js';
+import { runEmulatorBench } from './emulator.js';
 
 /**
  * `npm run bench`: prints figures, asserts nothing about speed. Options:
- *   --only <name>      run one benchmark (me)
+ *   --only <name>      run one benchmark (me, emulator, read)
  *   --duration <s>     seconds per load test (default 10)
  * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
  */
@@ -17,7 +19,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm run bench -- [--only me] [--duration SECONDS]');
+  console.log('usage: npm run bench -- [--only me|emulator|read] [--duration SECONDS]');
   process.exit(0);
 }
 
@@ -43,6 +45,8 @@ if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
 
 const benches: Record<string, () => Promise<void>> = {
   me: async () => runApiMeBench({ durationSeconds, postgresUrl: await postgresUrl() }),
+  emulator: () => runEmulatorBench(),
+  read: async () => runApiReadBench({ durationSeconds, postgresUrl: await postgresUrl() }),
 };
 
 const selected = values.only ? [values.only] : Object.keys(benches);

@@ -9,7 +9,15 @@ import { sendControlCommand } from './control/client.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError, readLockOwner } from './db/data-dir-lock.js';
 import { runMigrations } from './db/migrate.js';
+import {
+  buildEmulatorApp,
+  EMULATOR_DEFAULT_CLIENT_ID,
+  EMULATOR_DEFAULT_SECRET,
+  FixtureError,
+  loadFixture,
+} from './emulator/index.js';
 import { isAppError } from './errors/app-error.js';
+import { createLogger } from './lib/logger.js';
 import { packageVersion } from './lib/package-info.js';
 import { main as serve } from './server.js';
 
@@ -49,6 +57,19 @@ async function runCommand(name: AdminCommandName, input: Record<string, unknown>
 
 function print(value: unknown, json: boolean, human: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : human());
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
 }
 
 function positiveInt(value: string): number {
@@ -113,6 +134,56 @@ export function buildCli(): Command {
         await database.close();
       }
     });
+
+  program
+    .command('emulator')
+    .description('run the offline Plaid emulator on its own (see docs/emulator.md)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', (v) => portNumber(v), 4010)
+    .option('--fixture <file>', 'serve the items of this JSON fixture instead of generated data')
+    .option('--seed <n>', 'seed of the generated data', (v) => wholeNumber(v), 1)
+    .option('--client-id <id>', 'the client id it accepts', EMULATOR_DEFAULT_CLIENT_ID)
+    .option('--secret <secret>', 'the secret it accepts', EMULATOR_DEFAULT_SECRET)
+    .option('--no-rate-limits', "turn off Plaid's per-item and per-client rate limits")
+    .action(
+      async (opts: {
+        host: string;
+        port: number;
+        fixture?: string;
+        seed: number;
+        clientId: string;
+        secret: string;
+        rateLimits: boolean;
+      }) => {
+        const fixture = opts.fixture ? await loadFixture(opts.fixture) : undefined;
+        const app = await buildEmulatorApp({
+          clientId: opts.clientId,
+          secret: opts.secret,
+          seed: opts.seed,
+          fixture,
+          rateLimits: opts.rateLimits,
+          logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
+        });
+        await app.listen({ host: opts.host, port: opts.port });
+        const url = `http://${opts.host}:${opts.port}`;
+        console.error(
+          [
+            '',
+            `  Plaid emulator at ${url}${opts.fixture ? ` (fixture ${opts.fixture})` : ` (seed ${opts.seed})`}`,
+            `  Credentials:  PLAID-CLIENT-ID ${opts.clientId}, PLAID-SECRET ${opts.secret === EMULATOR_DEFAULT_SECRET ? opts.secret : '(as given)'}`,
+            `  Link page:    ${url}/link?token=<link_token>`,
+            `  Controls:     ${url}/__emulator/...  (docs/emulator.md)`,
+            `  Rate limits:  ${opts.rateLimits ? 'on' : 'off'}`,
+            '',
+          ].join('\n'),
+        );
+        const stop = () => {
+          void app.close().then(() => process.exit(0));
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      },
+    );
 
   const users = program.command('users').description('manage users');
   users
@@ -185,6 +256,7 @@ export function buildCli(): Command {
 function describeError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   if (error instanceof DataDirLockedError) return error.message;
+  if (error instanceof FixtureError) return error.message;
   if (isAppError(error)) {
     const fields =
       error.extra.errors?.map((e) => `  --${e.field.replace(/^body\./, '')}: ${e.message}`) ?? [];

@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { runMigrations } from './db/migrate.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { startEmbeddedEmulator, type EmbeddedEmulator } from './plaid/embedded-emulator.js';
 
 /** Unix socket paths are limited to about 107 bytes. */
 const MAX_SOCKET_PATH = 100;
@@ -15,6 +16,8 @@ const MAX_SOCKET_PATH = 100;
 export interface RunningServer {
   app: App;
   url: string;
+  /** The in-process Plaid emulator, when no Plaid keys are configured. */
+  plaidEmulator?: EmbeddedEmulator;
   config: Config;
   close(): Promise<void>;
 }
@@ -46,12 +49,16 @@ export async function startServer(
   );
   let app: App | undefined;
   let control: { close(): Promise<unknown> } | undefined;
+  let plaidEmulator: EmbeddedEmulator | undefined;
   try {
     await runMigrations(database);
     app = await buildApp({ config, database, logger });
     if (usableSocket) control = await startControlServer(usableSocket, app.services, logger);
     await app.listen({ host: config.host, port: config.port });
+    // After listening, so that the API is ready while the emulator loads.
+    if (config.plaid.mode === 'emulator') plaidEmulator = await startEmbeddedEmulator(config.plaid, logger);
   } catch (error) {
+    await plaidEmulator?.close().catch(() => undefined);
     await control?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await database.close().catch(() => undefined);
@@ -83,9 +90,11 @@ export async function startServer(
     app: runningApp,
     url,
     config,
+    plaidEmulator,
     close: () => {
       closing ??= (async () => {
         await runningApp.close(); // stops accepting, lets in-flight requests finish
+        await plaidEmulator?.close();
         await control?.close();
         await database.close();
       })();
@@ -94,14 +103,14 @@ export async function startServer(
   };
 }
 
-export function startupBanner(url: string, config: Config): string {
+export function startupBanner(url: string, config: Config, plaidEmulator?: EmbeddedEmulator): string {
   const cli = 'npm run cli --';
   return [
     '',
     `  Finance Aggregation API is running at ${url}`,
     `  API docs:      ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
     `  Database:      ${config.database.kind === 'pglite' ? `embedded (${path.resolve(config.dataDir)})` : 'PostgreSQL server'}`,
-    `  Plaid:         ${config.plaid.mode === 'emulator' ? 'offline emulator (set PLAID_CLIENT_ID and PLAID_SECRET for real Plaid)' : `Plaid ${config.plaid.env}`}`,
+    `  Plaid:         ${config.plaid.mode === 'emulator' ? `offline emulator at ${plaidEmulator?.url ?? '?'} (set PLAID_CLIENT_ID and PLAID_SECRET for real Plaid)` : `Plaid ${config.plaid.env}`}`,
     '',
     '  Create a user and a personal access token (in another terminal):',
     `    ${cli} users create --email you@example.com`,
@@ -149,7 +158,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   try {
     const server = await startServer(loaded.config, logger, loaded.notices);
     closeOnSignals(server, logger);
-    process.stderr.write(startupBanner(server.url, loaded.config) + '\n');
+    process.stderr.write(startupBanner(server.url, loaded.config, server.plaidEmulator) + '\n');
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       logger.fatal({ dataDir: error.dataDir, pid: error.owner.pid }, 'data directory is in use');

@@ -46,6 +46,13 @@ export const configSchema = z
     ENCRYPTION_KEY_BASE64: optionalString.pipe(base64Key32.optional()),
     PLAID_CLIENT_ID: optionalString,
     PLAID_SECRET: optionalString,
+    PLAID_EMULATOR_PORT: z.coerce
+      .number({ message: 'expected a port number' })
+      .int()
+      .min(0)
+      .max(65535, { message: 'expected a port number from 0 to 65535' })
+      .default(0),
+    PLAID_EMULATOR_SEED: z.coerce.number({ message: 'expected a whole number' }).int().min(0).default(1),
     PLAID_ENV: z
       .enum(['sandbox', 'production'], { message: 'expected sandbox or production' })
       .default('sandbox'),
@@ -108,7 +115,8 @@ export interface Config {
   jwtTtlSeconds: number;
   encryptionKeyBase64: string;
   plaid:
-    { mode: 'emulator' } | { mode: 'plaid'; env: 'sandbox' | 'production'; clientId: string; secret: string };
+    | { mode: 'emulator'; port: number; seed: number }
+    | { mode: 'plaid'; env: 'sandbox' | 'production'; clientId: string; secret: string };
   logLevel: RawConfig['LOG_LEVEL'];
   allowRegistration: boolean;
   corsOrigins: string[];
@@ -169,7 +177,7 @@ export function buildConfig(
     plaid:
       raw.PLAID_CLIENT_ID && raw.PLAID_SECRET
         ? { mode: 'plaid', env: raw.PLAID_ENV, clientId: raw.PLAID_CLIENT_ID, secret: raw.PLAID_SECRET }
-        : { mode: 'emulator' },
+        : { mode: 'emulator', port: raw.PLAID_EMULATOR_PORT, seed: raw.PLAID_EMULATOR_SEED },
     logLevel: raw.LOG_LEVEL,
     allowRegistration: raw.ALLOW_REGISTRATION,
     corsOrigins: raw.CORS_ORIGINS,

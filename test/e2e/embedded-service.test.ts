@@ -30,6 +30,26 @@ describe('embedded service over a real socket', () => {
     expect(server.output()).toMatch(/generated JWT_SECRET_KEY/);
   });
 
+  it('runs the offline Plaid emulator in process when no Plaid keys are set, and says so', async () => {
+    const match = /offline emulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output());
+    expect(match, server.output()).not.toBeNull();
+    const { Configuration, PlaidApi, CountryCode } = await import('plaid');
+    const plaid = new PlaidApi(
+      new Configuration({
+        basePath: match![1],
+        baseOptions: {
+          headers: { 'PLAID-CLIENT-ID': 'emulator-client-id', 'PLAID-SECRET': 'emulator-secret' },
+          timeout: 5000,
+        },
+      }),
+    );
+    const res = await plaid.institutionsGetById({
+      institution_id: 'ins_109508',
+      country_codes: [CountryCode.Us],
+    });
+    expect(res.data.institution.name).toBe('First Platypus Bank');
+  });
+
   it('creates a user and a token with the CLI while the service runs, and the token works', async () => {
     const user = await runCli(['--json', 'users', 'create', '--email', email], env);
     expect(user.code, user.stderr).toBe(0);

@@ -161,9 +161,11 @@ describe('createPlaidClient guards', () => {
     expect(plaidBasePath(plaid('sandbox'))).toBe(PlaidEnvironments.sandbox);
     expect(plaidBasePath(plaid('production'))).toBe(PlaidEnvironments.production);
     expect(plaidBasePath(plaid('sandbox'), 'http://ignored')).toBe('https://sandbox.plaid.com');
-    expect(plaidBasePath({ plaid: { mode: 'emulator' } }, 'http://127.0.0.1:4010//')).toBe(
+    expect(plaidBasePath({ plaid: { mode: 'emulator', port: 0, seed: 1 } }, 'http://127.0.0.1:4010//')).toBe(
       'http://127.0.0.1:4010',
     );
-    expect(() => plaidBasePath({ plaid: { mode: 'emulator' } })).toThrow(PlaidClientConfigError);
+    expect(() => plaidBasePath({ plaid: { mode: 'emulator', port: 0, seed: 1 } })).toThrow(
+      PlaidClientConfigError,
+    );
   });
 });

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { buildConfig, parseEnv } from '../src/config/schema.js';
+import { openDatabase } from '../src/db/client.js';
+import { runMigrations } from '../src/db/migrate.js';
+import { createServices } from '../src/domain/services.js';
+import { addDays, formatDate } from '../src/lib/dates.js';
+import { load, startService } from './harness.js';
+
+/**
+ * The read API on PostgreSQL at scale: 500 users with 1,000 transactions each, plus one heavy user with
+ * 100,000 transactions over five years. Data is generated in SQL (seeded), analytics materialized the
+ * way the sync pipeline will, then the service runs in its own process under autocannon.
+ */
+const USERS = 500;
+const PER_USER = 1_000;
+const HEAVY = 100_000;
+const YEARS = 5;
+
+const CATEGORIES = [
+  ['FOOD_AND_DRINK', 'FOOD_AND_DRINK_GROCERIES', 'Whole Foods'],
+  ['FOOD_AND_DRINK', 'FOOD_AND_DRINK_RESTAURANT', 'Chipotle'],
+  ['FOOD_AND_DRINK', 'FOOD_AND_DRINK_COFFEE', 'Blue Bottle Coffee'],
+  ['TRANSPORTATION', 'TRANSPORTATION_GAS', 'Shell'],
+  ['GENERAL_MERCHANDISE', 'GENERAL_MERCHANDISE_ONLINE_MARKETPLACES', 'Amazon'],
+  ['ENTERTAINMENT', 'ENTERTAINMENT_TV_AND_MOVIES', 'Netflix'],
+  ['RENT_AND_UTILITIES', 'RENT_AND_UTILITIES_GAS_AND_ELECTRICITY', 'PG&E'],
+  ['TRAVEL', 'TRAVEL_FLIGHTS', 'United Airlines'],
+  ['MEDICAL', 'MEDICAL_PHARMACIES_AND_SUPPLEMENTS', 'CVS'],
+  ['INCOME', 'INCOME_WAGES', 'Acme Corp'],
+];
+
+export async function seed(url: string): Promise<{ heavyEmail: string; seconds: number }> {
+  const started = performance.now();
+  const { raw } = parseEnv({
+    DATABASE_URL: url,
+    JWT_SECRET_KEY: 'x'.repeat(40),
+    ENCRYPTION_KEY_BASE64: randomBytes(32).toString('base64'),
+  });
+  const config = buildConfig(raw, {
+    jwtSecretKey: 'x'.repeat(40),
+    encryptionKeyBase64: randomBytes(32).toString('base64'),
+  });
+  const handle = await openDatabase({ kind: 'postgres', url });
+  await runMigrations(handle);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const today = formatDate(new Date());
+  const categories = `(values ${CATEGORIES.map((c, i) => `(${i}, '${c[0]}', '${c[1]}', '${c[2]!.replace(/'/g, "''")}')`).join(', ')}) as c(n, primary_cat, detailed, merchant)`;
+  try {
+    await client.query('select setseed(0.42)');
+    process.stdout.write('  seeding users, items, accounts... ');
+    await client.query(
+      `insert into institutions (id, name) values ('ins_109508', 'First Platypus Bank') on conflict do nothing`,
+    );
+    // Users share one password hash (argon2 is not what this measures).
+    const {
+      rows: [hash],
+    } = await client.query(`select 'bench-not-a-login' as h`);
+    await client.query(
+      `insert into users (email, password_hash) select 'user' || g || '@bench.example', $1 from generate_series(0, $2) g`,
+      [hash.h, USERS],
+    );
+    await client.query(`
+      insert into plaid_items (user_id, plaid_item_id, institution_id, access_token_ciphertext, access_token_key_id, status, last_synced_at)
+      select id, 'item_' || id, 'ins_109508', 'bench', 'bench', 'good', now() from users where email like '%@bench.example'`);
+    await client.query(`
+      insert into accounts (user_id, item_id, plaid_account_id, name, type, subtype, current_balance, iso_currency_code, balances_as_of)
+      select i.user_id, i.id, 'acc_' || i.id || '_' || k.key, k.name, k.type, k.subtype, k.balance, 'USD', now()
+      from plaid_items i cross join (values ('checking', 'Checking', 'depository', 'checking', 5234.12),
+                                            ('savings', 'Savings', 'depository', 'savings', 20500.00),
+                                            ('card', 'Card', 'credit', 'credit card', -1432.55)) as k(key, name, type, subtype, balance)`);
+    console.log('done');
+    const heavyEmail = `user0@bench.example`;
+    process.stdout.write(
+      `  seeding ${HEAVY.toLocaleString()} transactions for the heavy user and ${(USERS * PER_USER).toLocaleString()} for ${USERS} others... `,
+    );
+    const insertTx = (userFilter: string, perUser: number, days: number) => `
+      insert into transactions (user_id, item_id, account_id, plaid_transaction_id, amount, iso_currency_code, date, name, merchant_name, pending, category_primary, category_detailed)
+      select a.user_id, a.item_id, a.id, 'tx_' || a.id || '_' || g,
+             case when c.primary_cat = 'INCOME' then round((1500 + random() * 3000)::numeric, 2)
+                  else -round((2 + random() * 250)::numeric, 2) end,
+             'USD', ('${today}'::date - (random() * ${days})::int), upper(c.merchant), c.merchant, false, c.primary_cat, c.detailed
+      from accounts a
+      join users u on u.id = a.user_id and ${userFilter}
+      cross join generate_series(1, ${perUser}) g
+      join ${categories} on c.n = case when a.type = 'credit' then (g % 9) else (g % 10) end
+      where a.type in ('depository', 'credit') and a.subtype <> 'savings'`;
+    await client.query(insertTx(`u.email = '${heavyEmail}'`, HEAVY / 2, 365 * YEARS));
+    await client.query(
+      insertTx(`u.email <> '${heavyEmail}' and u.email like '%@bench.example'`, PER_USER / 2, 730),
+    );
+    console.log('done');
+    process.stdout.write('  balance snapshots (last 30 days) and holdings... ');
+    await client.query(`
+      insert into balance_snapshots (account_id, date, user_id, current_balance, iso_currency_code)
+      select a.id, '${today}'::date - d, a.user_id, a.current_balance, 'USD'
+      from accounts a join users u on u.id = a.user_id and u.email = '${heavyEmail}' cross join generate_series(0, 29) d`);
+    const {
+      rows: [heavy],
+    } = await client.query(`select id from users where email = $1`, [heavyEmail]);
+    const {
+      rows: [item],
+    } = await client.query(`select id from plaid_items where user_id = $1`, [heavy.id]);
+    const {
+      rows: [brokerage],
+    } = await client.query(
+      `insert into accounts (user_id, item_id, plaid_account_id, name, type, subtype, current_balance, iso_currency_code)
+       values ($1, $2::uuid, 'acc_brokerage_' || $2::text, 'Brokerage', 'investment', 'brokerage', 0, 'USD') returning id`,
+      [heavy.id, item.id],
+    );
+    for (let i = 0; i < 40; i++) {
+      const {
+        rows: [security],
+      } = await client.query(
+        `insert into securities (plaid_security_id, ticker_symbol, name, type, iso_currency_code) values ($1, $2, $3, $4, 'USD') returning id`,
+        [
+          `sec_bench_${i}`,
+          `TCK${i}`,
+          `Security ${i}`,
+          ['equity', 'etf', 'mutual fund', 'fixed income'][i % 4],
+        ],
+      );
+      await client.query(
+        `insert into holdings (user_id, account_id, security_id, quantity, institution_price, institution_price_as_of, institution_value, cost_basis, iso_currency_code)
+         values ($1, $2, $3, $4::numeric, $5::numeric, '${today}', $4::numeric * $5::numeric, round($4::numeric * $5::numeric * 0.9, 2), 'USD')`,
+        [heavy.id, brokerage.id, security.id, 10 + i, 50 + i * 3.25],
+      );
+    }
+    await client.query(
+      `update accounts set current_balance = (select sum(institution_value) from holdings where account_id = $1) where id = $1`,
+      [brokerage.id],
+    );
+    console.log('done');
+    await client.query('analyze');
+    process.stdout.write(
+      '  materializing the heavy user’s analytics (transfers, 5 years of daily net worth)... ',
+    );
+    const services = createServices(handle.db, config);
+    const m0 = performance.now();
+    const result = await services.materializers.refreshUserAnalytics(heavy.id);
+    console.log(`${result.netWorthDays} days in ${Math.round(performance.now() - m0)} ms`);
+    const {
+      rows: [count],
+    } = await client.query('select count(*)::int as n from transactions');
+    console.log(
+      `  ${count.n.toLocaleString()} transactions in all; seeded in ${Math.round((performance.now() - started) / 1000)} s`,
+    );
+    return { heavyEmail, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await client.end();
+    await handle.close();
+  }
+}
+
+export async function runApiReadBench(options: {
+  durationSeconds: number;
+  postgresUrl?: string;
+}): Promise<void> {
+  console.log(
+    '\nAPI read endpoints on PostgreSQL: 500 users × 1,000 transactions + one heavy user with 100,000 over 5 years',
+  );
+  if (!options.postgresUrl) {
+    console.log('  skipped: no PostgreSQL server answers');
+    return;
+  }
+  const name = `fa_bench_read_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: options.postgresUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(options.postgresUrl);
+  url.pathname = `/${name}`;
+  const env = {
+    DATABASE_URL: url.toString(),
+    JWT_SECRET_KEY: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY_BASE64: randomBytes(32).toString('base64'),
+  };
+  try {
+    const { heavyEmail } = await seed(env.DATABASE_URL);
+    const service = await startService(env);
+    try {
+      // A token for the heavy user, through the service's own code path.
+      const handle = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL });
+      const { raw } = parseEnv(env);
+      const services = createServices(
+        handle.db,
+        buildConfig(raw, {
+          jwtSecretKey: env.JWT_SECRET_KEY,
+          encryptionKeyBase64: env.ENCRYPTION_KEY_BASE64,
+        }),
+      );
+      const user = await services.users.getByEmail(heavyEmail);
+      const { token } = await services.auth.createToken(user.id, { name: 'bench', scope: 'read' });
+      await handle.close();
+      const headers = { authorization: `Bearer ${token}` };
+
+      // A deep page: follow the cursor 50,000 rows into the history.
+      let cursor: string | null = null;
+      for (let i = 0; i < 100; i++) {
+        const res = await fetch(
+          `${service.url}/v1/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+          { headers },
+        );
+        cursor = ((await res.json()) as { next_cursor: string | null }).next_cursor;
+      }
+      const deepCursor = cursor!;
+      // The deep cursor was minted for limit-independent filters (none), so it serves limit=50 too.
+      const fiveYearsAgo = addDays(formatDate(new Date()), -365 * YEARS);
+      const targets: [string, string][] = [
+        ['transactions, first page (limit 50)', '/v1/transactions?limit=50'],
+        ['transactions, deep page (row 50,000)', `/v1/transactions?limit=50&cursor=${deepCursor}`],
+        ['cash-flow summary (12 months)', '/v1/cashflow/summary'],
+        ['net worth, 5 years daily', `/v1/net-worth?start_date=${fiveYearsAgo}&interval=day`],
+        ['holdings', '/v1/holdings'],
+      ];
+      for (const [, path] of targets) {
+        const res = await fetch(`${service.url}${path}`, { headers });
+        if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+      }
+      console.log('  heavy user, autocannon 10 connections:');
+      for (const [label, path] of targets) {
+        await load(label, `${service.url}${path}`, headers, { durationSeconds: options.durationSeconds });
+      }
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    const client = new pg.Client({ connectionString: options.postgresUrl });
+    await client.connect();
+    await client.query(`drop database if exists "${name}" with (force)`);
+    await client.end();
+  }
+}

@@ -3,7 +3,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/client.js';
 import { createServices, type Services } from './domain/services.js';
@@ -11,6 +11,7 @@ import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { openapiPlugin } from './http/plugins/openapi.js';
+import { responseSerializerCompiler } from './http/plugins/serializer.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
 import { tokenRoutes } from './http/routes/auth/tokens.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -50,7 +51,7 @@ export async function buildApp({ config, database, logger }: AppDeps): Promise<A
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,8 +1,10 @@
-import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { formatMoney } from '../../lib/money.js';
 import { selectRows, type Database } from '../client.js';
 import {
   accounts,
   balanceSnapshots,
+  cashflowDaily,
   holdings,
   netWorthDaily,
   securities,
@@ -18,6 +20,15 @@ const currencyExpr = (t: { isoCurrencyCode: unknown; unofficialCurrencyCode: unk
 /** A whitelisted date_trunc unit, inlined (a parameter would not match between DISTINCT ON and ORDER BY). */
 function truncUnit(interval: 'day' | 'week' | 'month'): SQL {
   return sql.raw({ day: "'day'", week: "'week'", month: "'month'" }[interval]);
+}
+
+export interface NetWorthPoint {
+  currency: string;
+  date: string;
+  assets: string;
+  liabilities: string;
+  net_worth: string;
+  estimated: boolean;
 }
 
 /** Inflows that count as income; other non-transfer inflows (refunds) reduce spending. */
@@ -56,33 +67,60 @@ export interface HoldingPositionRow {
 
 export function createAnalyticsRepository(db: Database) {
   return {
-    async cashflow(
-      userId: string,
-      range: { start: string; end: string; interval: 'month' | 'week'; includePending: boolean },
-    ): Promise<CashflowRow[]> {
+    /** Recomputes one user's daily cash-flow sums from their transactions (after transfer matching). */
+    async replaceCashflowDaily(userId: string): Promise<number> {
       const t = transactions;
       const category = sql`coalesce(${t.userCategory}, ${t.categoryPrimary})`;
       const incomeList = sql.join(
         INCOME_CATEGORIES.map((c) => sql`${c}`),
         sql`, `,
       );
+      return db.transaction(async (tx) => {
+        await tx.delete(cashflowDaily).where(eq(cashflowDaily.userId, userId));
+        const rows = await selectRows<{ n: number }>(
+          tx as unknown as Database,
+          sql`
+          with inserted as (
+            insert into ${cashflowDaily} (user_id, date, currency, kind, category, detailed, merchant, pending, total, inflow, count)
+            select ${t.userId}, ${t.date}, ${currencyExpr(t)},
+                   case when ${t.transferKind} is not null then ${t.transferKind}
+                        when ${t.amount} > 0 and (${category} is null or ${category} in (${incomeList})) then 'income'
+                        else 'spending' end,
+                   coalesce(${category}, 'UNCATEGORIZED'),
+                   coalesce(${t.categoryDetailed}, 'UNCATEGORIZED'),
+                   coalesce(${t.merchantName}, ${t.name}),
+                   ${t.pending},
+                   sum(${t.amount}),
+                   sum(case when ${t.amount} > 0 then ${t.amount} else 0 end),
+                   count(*)
+            from ${t}
+            where ${t.userId} = ${userId}
+            group by 1, 2, 3, 4, 5, 6, 7, 8
+            returning 1
+          )
+          select count(*)::int as n from inserted`,
+        );
+        return rows[0]?.n ?? 0;
+      });
+    },
+
+    async cashflow(
+      userId: string,
+      range: { start: string; end: string; interval: 'month' | 'week'; includePending: boolean },
+    ): Promise<CashflowRow[]> {
+      const c = cashflowDaily;
       return selectRows<CashflowRow>(
         db,
         sql`
         with t as (
-          select ${currencyExpr(t)} as currency,
-                 date_trunc(${truncUnit(range.interval)}, ${t.date}::timestamp)::date as period,
-                 case when ${t.transferKind} is not null then ${t.transferKind}
-                      when ${t.amount} > 0 and (${category} is null or ${category} in (${incomeList})) then 'income'
-                      else 'spending' end as kind,
-                 coalesce(${category}, 'UNCATEGORIZED') as category,
-                 coalesce(${t.categoryDetailed}, 'UNCATEGORIZED') as detailed,
-                 coalesce(${t.merchantName}, ${t.name}) as merchant,
-                 ${t.amount} as amount
-          from ${t}
-          where ${t.userId} = ${userId}
-            and ${t.date} between ${range.start}::date and ${range.end}::date
-            ${range.includePending ? sql`` : sql`and ${t.pending} = false`}
+          select ${c.currency} as currency,
+                 date_trunc(${truncUnit(range.interval)}, ${c.date}::timestamp)::date as period,
+                 ${c.kind} as kind, ${c.category} as category, ${c.detailed} as detailed,
+                 ${c.merchant} as merchant, ${c.total} as total, ${c.inflow} as inflow, ${c.count} as n
+          from ${c}
+          where ${c.userId} = ${userId}
+            and ${c.date} between ${range.start}::date and ${range.end}::date
+            ${range.includePending ? sql`` : sql`and ${c.pending} = false`}
         )
         select currency,
                case when grouping(period) = 0 then to_char(period, 'YYYY-MM-DD') end as period,
@@ -90,9 +128,9 @@ export function createAnalyticsRepository(db: Database) {
                case when grouping(category) = 0 then category end as category,
                case when grouping(detailed) = 0 then detailed end as detailed,
                case when grouping(merchant) = 0 then merchant end as merchant,
-               sum(amount)::text as total,
-               sum(case when amount > 0 then amount else 0 end)::text as inflow,
-               count(*)::int as count
+               sum(total)::text as total,
+               sum(inflow)::text as inflow,
+               sum(n)::int as count
         from t
         group by grouping sets ((currency, period, kind), (currency, kind, category),
                                 (currency, kind, category, merchant), (currency, kind, detailed))
@@ -104,40 +142,28 @@ export function createAnalyticsRepository(db: Database) {
     async netWorthHistory(
       userId: string,
       range: { start: string; end: string; interval: 'day' | 'week' | 'month' },
-    ): Promise<
-      {
-        currency: string;
-        date: string;
-        assets: string;
-        liabilities: string;
-        netWorth: string;
-        estimated: boolean;
-      }[]
-    > {
+    ): Promise<NetWorthPoint[]> {
       const n = netWorthDaily;
-      const where = and(eq(n.userId, userId), gte(n.date, range.start), lte(n.date, range.end));
-      const columns = {
-        currency: n.currency,
-        date: n.date,
-        assets: n.assets,
-        liabilities: n.liabilities,
-        netWorth: n.netWorth,
-        estimated: n.estimated,
-      };
-      if (range.interval === 'day') {
-        return db.select(columns).from(n).where(where).orderBy(asc(n.currency), asc(n.date));
+      const columns = sql`${n.currency} as currency, to_char(${n.date}, 'YYYY-MM-DD') as date, ${n.assets}::text as assets,
+                          ${n.liabilities}::text as liabilities, ${n.netWorth}::text as net_worth, ${n.estimated} as estimated`;
+      const where = sql`${n.userId} = ${userId} and ${n.date} between ${range.start}::date and ${range.end}::date`;
+      // Raw rows (no ORM mapping): five years of days is thousands of rows on every call.
+      const rows = await selectRows<NetWorthPoint>(
+        db,
+        range.interval === 'day'
+          ? sql`select ${columns} from ${n} where ${where} order by ${n.currency}, ${n.date}`
+          : sql`select * from (
+                  select distinct on (${n.currency}, date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp)) ${columns}
+                  from ${n} where ${where}
+                  order by ${n.currency}, date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp), ${n.date} desc
+                ) p order by currency, date`,
+      );
+      for (const row of rows) {
+        row.assets = formatMoney(row.assets)!;
+        row.liabilities = formatMoney(row.liabilities)!;
+        row.net_worth = formatMoney(row.net_worth)!;
       }
-      const period = sql`date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp)`;
-      return db
-        .selectDistinctOn([n.currency, period], columns)
-        .from(n)
-        .where(where)
-        .orderBy(asc(n.currency), period, sql`${n.date} desc`)
-        .then((rows) =>
-          rows.sort((a, b) =>
-            a.currency === b.currency ? (a.date < b.date ? -1 : 1) : a.currency < b.currency ? -1 : 1,
-          ),
-        );
+      return rows;
     },
 
     /** Everything the net-worth materializer needs for one user. */

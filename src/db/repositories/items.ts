@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { institutions, plaidItems } from '../schema/index.js';
 
@@ -10,20 +10,24 @@ export interface ItemHealthRow {
 }
 
 export function createItemsRepository(db: Database) {
+  // Every read response carries freshness: built once, prepared by name.
+  const healthForUser = db
+    .select({
+      id: plaidItems.id,
+      status: plaidItems.status,
+      lastSyncedAt: plaidItems.lastSyncedAt,
+      institutionName: institutions.name,
+    })
+    .from(plaidItems)
+    .leftJoin(institutions, eq(institutions.id, plaidItems.institutionId))
+    .where(eq(plaidItems.userId, sql.placeholder('userId')))
+    .orderBy(asc(plaidItems.createdAt), asc(plaidItems.id))
+    .prepare('items_health_for_user');
+
   return {
     /** The caller's items with what freshness needs; never the access token. */
     listHealthForUser(userId: string): Promise<ItemHealthRow[]> {
-      return db
-        .select({
-          id: plaidItems.id,
-          status: plaidItems.status,
-          lastSyncedAt: plaidItems.lastSyncedAt,
-          institutionName: institutions.name,
-        })
-        .from(plaidItems)
-        .leftJoin(institutions, eq(institutions.id, plaidItems.institutionId))
-        .where(eq(plaidItems.userId, userId))
-        .orderBy(asc(plaidItems.createdAt), asc(plaidItems.id));
+      return healthForUser.execute({ userId });
     },
   };
 }

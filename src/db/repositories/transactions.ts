@@ -1,8 +1,6 @@
-import { and, desc, eq, gt, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { transactions } from '../schema/index.js';
-
-export type TransactionRow = typeof transactions.$inferSelect;
 
 export interface TransactionFilters {
   accountIds?: string[];
@@ -18,50 +16,116 @@ export interface TransactionFilters {
   direction?: 'in' | 'out';
 }
 
+const t = transactions;
+
+/** The columns the API shows (no raw payload, no bookkeeping timestamps). */
+const listColumns = {
+  id: t.id,
+  accountId: t.accountId,
+  date: t.date,
+  authorizedDate: t.authorizedDate,
+  name: t.name,
+  merchantName: t.merchantName,
+  amount: t.amount,
+  isoCurrencyCode: t.isoCurrencyCode,
+  unofficialCurrencyCode: t.unofficialCurrencyCode,
+  pending: t.pending,
+  categoryPrimary: t.categoryPrimary,
+  categoryDetailed: t.categoryDetailed,
+  categoryConfidence: t.categoryConfidence,
+  userCategory: t.userCategory,
+  transferKind: t.transferKind,
+  userNote: t.userNote,
+};
+
+export type TransactionListRow = {
+  [K in keyof typeof listColumns]: (typeof t.$inferSelect)[K];
+};
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+const p = sql.placeholder;
+
+/** The WHERE clause for the filters present, with placeholders: its shape is the cache key. */
+function conditionsFor(filters: TransactionFilters, withCursor: boolean): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [eq(t.userId, p('userId'))];
+  if (filters.accountIds?.length) conditions.push(sql`${t.accountId} = any(${p('accountIds')}::uuid[])`);
+  if (filters.startDate) conditions.push(sql`${t.date} >= ${p('startDate')}::date`);
+  if (filters.endDate) conditions.push(sql`${t.date} <= ${p('endDate')}::date`);
+  if (filters.category) {
+    conditions.push(
+      or(
+        sql`coalesce(${t.userCategory}, ${t.categoryPrimary}) = ${p('category')}`,
+        eq(t.categoryDetailed, p('category')),
+      ),
+    );
+  }
+  if (filters.merchant) conditions.push(ilike(t.merchantName, p('merchant')));
+  if (filters.q) conditions.push(or(ilike(t.name, p('q')), ilike(t.merchantName, p('q'))));
+  if (filters.minAmount) conditions.push(sql`abs(${t.amount}) >= ${p('minAmount')}::numeric`);
+  if (filters.maxAmount) conditions.push(sql`abs(${t.amount}) <= ${p('maxAmount')}::numeric`);
+  if (filters.pending !== undefined) conditions.push(eq(t.pending, p('pending')));
+  if (filters.direction === 'in') conditions.push(gt(t.amount, '0'));
+  if (filters.direction === 'out') conditions.push(lt(t.amount, '0'));
+  if (withCursor)
+    conditions.push(sql`(${t.date}, ${t.id}) < (${p('afterDate')}::date, ${p('afterId')}::uuid)`);
+  return and(...conditions);
+}
+
 export function createTransactionsRepository(db: Database) {
+  // One prepared statement per combination of filters in use (built once, then reused).
+  const prepared = new Map<string, ReturnType<typeof prepare>>();
+  const prepare = (filters: TransactionFilters, withCursor: boolean, name: string) =>
+    db
+      .select(listColumns)
+      .from(t)
+      .where(conditionsFor(filters, withCursor))
+      .orderBy(desc(t.date), desc(t.id))
+      .limit(p('limit'))
+      .prepare(name);
+
   return {
     /** Newest first, keyset-paginated on (date, id): stable while new rows arrive. */
     listForUser(
       userId: string,
       filters: TransactionFilters,
       page: { limit: number; after?: { date: string; id: string } },
-    ): Promise<TransactionRow[]> {
-      const t = transactions;
-      const conditions: (SQL | undefined)[] = [eq(t.userId, userId)];
-      if (filters.accountIds?.length) conditions.push(inArray(t.accountId, filters.accountIds));
-      if (filters.startDate) conditions.push(gte(t.date, filters.startDate));
-      if (filters.endDate) conditions.push(lte(t.date, filters.endDate));
-      if (filters.category) {
-        conditions.push(
-          or(
-            eq(sql`coalesce(${t.userCategory}, ${t.categoryPrimary})`, filters.category),
-            eq(t.categoryDetailed, filters.category),
-          ),
-        );
+    ): Promise<TransactionListRow[]> {
+      const shape = [
+        filters.accountIds?.length ? 'a' : '',
+        filters.startDate ? 's' : '',
+        filters.endDate ? 'e' : '',
+        filters.category ? 'c' : '',
+        filters.merchant ? 'm' : '',
+        filters.q ? 'q' : '',
+        filters.minAmount ? 'n' : '',
+        filters.maxAmount ? 'x' : '',
+        filters.pending !== undefined ? 'p' : '',
+        filters.direction ?? '',
+        page.after ? 'k' : '',
+      ].join('');
+      let query = prepared.get(shape);
+      if (!query) {
+        query = prepare(filters, page.after !== undefined, `transactions_list_${shape || 'all'}`);
+        prepared.set(shape, query);
       }
-      if (filters.merchant) conditions.push(ilike(t.merchantName, escapeLike(filters.merchant)));
-      if (filters.q) {
-        const pattern = `%${escapeLike(filters.q)}%`;
-        conditions.push(or(ilike(t.name, pattern), ilike(t.merchantName, pattern)));
-      }
-      if (filters.minAmount) conditions.push(sql`abs(${t.amount}) >= ${filters.minAmount}::numeric`);
-      if (filters.maxAmount) conditions.push(sql`abs(${t.amount}) <= ${filters.maxAmount}::numeric`);
-      if (filters.pending !== undefined) conditions.push(eq(t.pending, filters.pending));
-      if (filters.direction === 'in') conditions.push(gt(t.amount, '0'));
-      if (filters.direction === 'out') conditions.push(lt(t.amount, '0'));
-      if (page.after) {
-        conditions.push(sql`(${t.date}, ${t.id}) < (${page.after.date}::date, ${page.after.id}::uuid)`);
-      }
-      return db
-        .select()
-        .from(t)
-        .where(and(...conditions))
-        .orderBy(desc(t.date), desc(t.id))
-        .limit(page.limit);
+      return query.execute({
+        userId,
+        accountIds: filters.accountIds,
+        startDate: filters.startDate,
+        endDate: filters.endDate,
+        category: filters.category,
+        merchant: filters.merchant === undefined ? undefined : escapeLike(filters.merchant),
+        q: filters.q === undefined ? undefined : `%${escapeLike(filters.q)}%`,
+        minAmount: filters.minAmount,
+        maxAmount: filters.maxAmount,
+        pending: filters.pending,
+        afterDate: page.after?.date,
+        afterId: page.after?.id,
+        limit: page.limit,
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { boolean, date, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { money, updatedAt } from './columns.js';
 import { users } from './users.js';
 
@@ -25,4 +25,31 @@ export const netWorthDaily = pgTable(
     primaryKey({ columns: [t.userId, t.currency, t.date] }),
     index('net_worth_daily_user_date_idx').on(t.userId, t.date),
   ],
+);
+
+/**
+ * Transactions summed per user, day, currency, flow kind, category, merchant and pending flag, written by
+ * the cash-flow materializer after the transfer materializer (a movement between the owner's accounts
+ * has its transfer kind as `kind`). GET /v1/cashflow/summary reads these sums instead of rescanning
+ * transactions. `kind`: income | spending | internal_transfer | credit_card_payment | loan_payment.
+ */
+export const cashflowDaily = pgTable(
+  'cashflow_daily',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    date: date('date').notNull(),
+    currency: text('currency').notNull(),
+    kind: text('kind').notNull(),
+    category: text('category').notNull(),
+    detailed: text('detailed').notNull(),
+    merchant: text('merchant').notNull(),
+    pending: boolean('pending').notNull(),
+    total: money('total').notNull(),
+    /** The positive amounts alone (for transfers: the money moved, counted once). */
+    inflow: money('inflow').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('cashflow_daily_user_date_idx').on(t.userId, t.date)],
 );

@@ -53,11 +53,15 @@ export function createAnalyticsMaterializers(deps: { analytics: AnalyticsReposit
   return {
     materializeTransfers,
     materializeNetWorth,
-    /** Transfers first (cash flow depends on them), then net worth. */
-    async refreshUserAnalytics(userId: string): Promise<{ transfers: number; netWorthDays: number }> {
+    materializeCashflow: (userId: string) => deps.analytics.replaceCashflowDaily(userId),
+    /** Transfers first (cash flow depends on them), then the daily cash-flow sums, then net worth. */
+    async refreshUserAnalytics(
+      userId: string,
+    ): Promise<{ transfers: number; cashflowRows: number; netWorthDays: number }> {
       const transfers = await materializeTransfers(userId);
+      const cashflowRows = await deps.analytics.replaceCashflowDaily(userId);
       const netWorthDays = await materializeNetWorth(userId);
-      return { transfers, netWorthDays };
+      return { transfers, cashflowRows, netWorthDays };
     },
   };
 }

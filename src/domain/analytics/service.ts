@@ -77,19 +77,8 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
         }));
     },
 
-    async netWorthHistory(
-      userId: string,
-      q: { start: string; end: string; interval: 'day' | 'week' | 'month' },
-    ) {
-      const rows = await deps.analytics.netWorthHistory(userId, q);
-      return rows.map((r) => ({
-        currency: r.currency,
-        date: r.date,
-        assets: money(r.assets),
-        liabilities: money(r.liabilities),
-        net_worth: money(r.netWorth),
-        estimated: r.estimated,
-      }));
+    netWorthHistory(userId: string, q: { start: string; end: string; interval: 'day' | 'week' | 'month' }) {
+      return deps.analytics.netWorthHistory(userId, q);
     },
 
     defaultNetWorthRange(): { start: string; end: string } {

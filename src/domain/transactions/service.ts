@@ -1,6 +1,6 @@
 import type {
   TransactionFilters,
-  TransactionRow,
+  TransactionListRow as TransactionRow,
   TransactionsRepository,
 } from '../../db/repositories/transactions.js';
 import { currencyOf, money } from '../../lib/money.js';

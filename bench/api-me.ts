@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { cliJson, freshDataDir, load, startService, type LoadResult } from './harness.js';
+import {
+  cliJson,
+  createBenchDatabase,
+  freshDataDir,
+  load,
+  startService,
+  type LoadResult,
+} from './harness.js';
 
 /** GET /v1/me with a personal access token, on the embedded database and (when it answers) PostgreSQL. */
 export async function runApiMeBench(options: {
@@ -12,27 +17,8 @@ export async function runApiMeBench(options: {
     { label: 'embedded PGlite', env: { DATA_DIR: await freshDataDir('me') } },
   ];
   if (options.postgresUrl) {
-    const name = `fa_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: options.postgresUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    const url = new URL(options.postgresUrl);
-    url.pathname = `/${name}`;
-    targets.push({
-      label: 'PostgreSQL',
-      env: {
-        DATABASE_URL: url.toString(),
-        JWT_SECRET_KEY: randomBytes(32).toString('hex'),
-        ENCRYPTION_KEY_BASE64: randomBytes(32).toString('base64'),
-      },
-      cleanup: async () => {
-        const client = new pg.Client({ connectionString: options.postgresUrl });
-        await client.connect();
-        await client.query(`drop database if exists "${name}" with (force)`);
-        await client.end();
-      },
-    });
+    const database = await createBenchDatabase(options.postgresUrl, 'me');
+    targets.push({ label: 'PostgreSQL', env: database.env, cleanup: database.drop });
   }
 
   const results: LoadResult[] = [];

@@ -5,7 +5,7 @@ import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { createServices } from '../src/domain/services.js';
 import { addDays, formatDate } from '../src/lib/dates.js';
-import { load, startService } from './harness.js';
+import { createBenchDatabase, load, startService } from './harness.js';
 
 /**
  * The read API on PostgreSQL at scale: 500 users with 1,000 transactions each, plus one heavy user with
@@ -164,18 +164,8 @@ export async function runApiReadBench(options: {
     console.log('  skipped: no PostgreSQL server answers');
     return;
   }
-  const name = `fa_bench_read_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: options.postgresUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(options.postgresUrl);
-  url.pathname = `/${name}`;
-  const env = {
-    DATABASE_URL: url.toString(),
-    JWT_SECRET_KEY: randomBytes(32).toString('hex'),
-    ENCRYPTION_KEY_BASE64: randomBytes(32).toString('base64'),
-  };
+  const database = await createBenchDatabase(options.postgresUrl, 'read');
+  const env = database.env;
   try {
     const { heavyEmail } = await seed(env.DATABASE_URL);
     const service = await startService(env);
@@ -226,9 +216,6 @@ export async function runApiReadBench(options: {
       await service.stop();
     }
   } finally {
-    const client = new pg.Client({ connectionString: options.postgresUrl });
-    await client.connect();
-    await client.query(`drop database if exists "${name}" with (force)`);
-    await client.end();
+    await database.drop();
   }
 }

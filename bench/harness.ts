@@ -125,3 +125,36 @@ export function cliJson<T>(args: string[], env: Record<string, string>): Promise
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(err))));
   });
 }
+
+/** A fresh PostgreSQL database for one benchmark, with the env a service needs to use it, and its removal. */
+export async function createBenchDatabase(
+  serverUrl: string,
+  label: string,
+): Promise<{
+  env: { DATABASE_URL: string; JWT_SECRET_KEY: string; ENCRYPTION_KEY_BASE64: string };
+  drop(): Promise<void>;
+}> {
+  const { randomBytes } = await import('node:crypto');
+  const pg = (await import('pg')).default;
+  const name = `fa_bench_${label}_${randomBytes(4).toString('hex')}`;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: {
+      DATABASE_URL: url.toString(),
+      JWT_SECRET_KEY: randomBytes(32).toString('hex'),
+      ENCRYPTION_KEY_BASE64: randomBytes(32).toString('base64'),
+    },
+    drop: () => run(`drop database if exists "${name}" with (force)`),
+  };
+}

@@ -10,8 +10,8 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, money, primaryId, updatedAt } from './columns.js';
-import { plaidItems } from './items.js';
-import { users } from './users.js';
+import { itemId } from './items.js';
+import { ownerId } from './users.js';
 
 export const accountTypes = ['depository', 'credit', 'loan', 'investment', 'other'] as const;
 
@@ -23,12 +23,8 @@ export const accounts = pgTable(
   'accounts',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => plaidItems.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
+    itemId: itemId(),
     plaidAccountId: text('plaid_account_id').notNull(),
     persistentAccountId: text('persistent_account_id'),
     name: text('name').notNull(),
@@ -54,17 +50,19 @@ export const accounts = pgTable(
   ],
 );
 
+/** `account_id` of a row that belongs to an account; it goes with the account. */
+export const accountId = () =>
+  uuid('account_id')
+    .notNull()
+    .references(() => accounts.id, { onDelete: 'cascade' });
+
 /** One balance per account per day, for net-worth history. */
 export const balanceSnapshots = pgTable(
   'balance_snapshots',
   {
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: accountId(),
     date: date('date').notNull(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     currentBalance: money('current_balance'),
     availableBalance: money('available_balance'),
     isoCurrencyCode: text('iso_currency_code'),

@@ -1,6 +1,6 @@
-import { boolean, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { money, updatedAt } from './columns.js';
-import { users } from './users.js';
+import { ownerId } from './users.js';
 
 /**
  * Net worth per user, currency and day, written by the net-worth materializer from balance snapshots
@@ -10,9 +10,7 @@ import { users } from './users.js';
 export const netWorthDaily = pgTable(
   'net_worth_daily',
   {
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     currency: text('currency').notNull(),
     date: date('date').notNull(),
     assets: money('assets').notNull(),
@@ -36,9 +34,7 @@ export const netWorthDaily = pgTable(
 export const cashflowDaily = pgTable(
   'cashflow_daily',
   {
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     date: date('date').notNull(),
     currency: text('currency').notNull(),
     kind: text('kind').notNull(),

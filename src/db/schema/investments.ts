@@ -9,10 +9,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { accounts } from './accounts.js';
+import { accountId } from './accounts.js';
 import { createdAt, money, primaryId, quantity, updatedAt } from './columns.js';
-import { plaidItems } from './items.js';
-import { users } from './users.js';
+import { itemId } from './items.js';
+import { ownerId } from './users.js';
 
 /** Securities as Plaid describes them (keyed by Plaid's security_id); public market data. */
 export const securities = pgTable(
@@ -37,12 +37,8 @@ export const securities = pgTable(
 );
 
 const holdingColumns = () => ({
-  userId: uuid('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  accountId: uuid('account_id')
-    .notNull()
-    .references(() => accounts.id, { onDelete: 'cascade' }),
+  userId: ownerId(),
+  accountId: accountId(),
   securityId: uuid('security_id')
     .notNull()
     .references(() => securities.id),
@@ -82,15 +78,9 @@ export const investmentTransactions = pgTable(
   'investment_transactions',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => plaidItems.id, { onDelete: 'cascade' }),
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
+    itemId: itemId(),
+    accountId: accountId(),
     plaidInvestmentTransactionId: text('plaid_investment_transaction_id').notNull(),
     securityId: uuid('security_id').references(() => securities.id),
     date: date('date').notNull(),

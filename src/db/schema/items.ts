@@ -1,6 +1,6 @@
 import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, primaryId, updatedAt } from './columns.js';
-import { users } from './users.js';
+import { ownerId } from './users.js';
 
 /** Institutions as Plaid describes them; public data, shared by every user. */
 export const institutions = pgTable('institutions', {
@@ -22,9 +22,7 @@ export const plaidItems = pgTable(
   'plaid_items',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
     plaidItemId: text('plaid_item_id').notNull(),
     institutionId: text('institution_id').references(() => institutions.id),
     /** AES-256-GCM ciphertext (iv | tag | data, base64) and the id of the key that made it. */
@@ -45,3 +43,9 @@ export const plaidItems = pgTable(
     index('plaid_items_user_idx').on(t.userId),
   ],
 );
+
+/** `item_id` of a row that came from an item; it goes when the item is removed. */
+export const itemId = () =>
+  uuid('item_id')
+    .notNull()
+    .references(() => plaidItems.id, { onDelete: 'cascade' });

@@ -1,7 +1,7 @@
-import { date, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { accounts } from './accounts.js';
+import { date, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { accountId } from './accounts.js';
 import { createdAt, money, primaryId, updatedAt } from './columns.js';
-import { users } from './users.js';
+import { ownerId } from './users.js';
 
 export const liabilityKinds = ['credit', 'mortgage', 'student', 'loan', 'line_of_credit'] as const;
 
@@ -10,12 +10,8 @@ export const liabilities = pgTable(
   'liabilities',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
+    accountId: accountId(),
     kind: text('kind', { enum: liabilityKinds }).notNull(),
     lastStatementBalance: money('last_statement_balance'),
     minimumPaymentAmount: money('minimum_payment_amount'),

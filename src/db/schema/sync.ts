@@ -1,7 +1,7 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, primaryId } from './columns.js';
-import { plaidItems } from './items.js';
-import { users } from './users.js';
+import { plaidItems, itemId } from './items.js';
+import { ownerId } from './users.js';
 
 export const syncProducts = [
   'accounts',
@@ -18,12 +18,8 @@ export const syncRuns = pgTable(
   'sync_runs',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => plaidItems.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
+    itemId: itemId(),
     product: text('product', { enum: syncProducts }).notNull(),
     trigger: text('trigger', { enum: syncTriggers }).notNull(),
     status: text('status', { enum: syncRunStatuses }).notNull().default('queued'),
@@ -74,12 +70,8 @@ export const plaidPayloads = pgTable(
   'plaid_payloads',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => plaidItems.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
+    itemId: itemId(),
     syncRunId: uuid('sync_run_id'),
     endpoint: text('endpoint').notNull(),
     requestId: text('request_id'),

@@ -9,10 +9,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { accounts } from './accounts.js';
+import { accountId } from './accounts.js';
 import { createdAt, money, primaryId, updatedAt } from './columns.js';
-import { plaidItems } from './items.js';
-import { users } from './users.js';
+import { itemId } from './items.js';
+import { ownerId } from './users.js';
 
 export const transferKinds = ['internal_transfer', 'credit_card_payment', 'loan_payment'] as const;
 export type TransferKind = (typeof transferKinds)[number];
@@ -25,15 +25,9 @@ export const transactions = pgTable(
   'transactions',
   {
     id: primaryId(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    itemId: uuid('item_id')
-      .notNull()
-      .references(() => plaidItems.id, { onDelete: 'cascade' }),
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: ownerId(),
+    itemId: itemId(),
+    accountId: accountId(),
     plaidTransactionId: text('plaid_transaction_id').notNull(),
     pendingTransactionId: text('pending_transaction_id'),
     amount: money('amount').notNull(),

@@ -1,0 +1,339 @@
+import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Database } from '../client.js';
+import {
+  accounts,
+  balanceSnapshots,
+  holdingSnapshots,
+  holdings,
+  investmentTransactions,
+  liabilities,
+  plaidItems,
+  securities,
+  transactions,
+} from '../schema/index.js';
+
+type NewAccount = typeof accounts.$inferInsert;
+type NewTransaction = typeof transactions.$inferInsert;
+type NewSecurity = typeof securities.$inferInsert;
+type NewHolding = typeof holdings.$inferInsert;
+type NewInvestmentTransaction = typeof investmentTransactions.$inferInsert;
+type NewLiability = typeof liabilities.$inferInsert;
+type NewBalanceSnapshot = typeof balanceSnapshots.$inferInsert;
+
+/** Rows per multi-row statement: well under PostgreSQL's 65,535 bind parameters for every table here. */
+const CHUNK = 500;
+
+function chunks<T>(rows: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/** `SET col = excluded.col` for the given columns of an upsert. */
+function excluded<T extends PgTable>(table: T, keys: readonly (keyof T['_']['columns'] & string)[]) {
+  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const set: Record<string, SQL> = {};
+  for (const key of keys) {
+    const column = columns[key];
+    if (!column) throw new Error(`unknown column ${key}`);
+    set[key] = sql.raw(`excluded."${column.name}"`);
+  }
+  return set;
+}
+
+/** Another sync committed a cursor for the item since this one started: its changes must not be applied. */
+export class CursorMovedError extends Error {
+  override readonly name = 'CursorMovedError';
+  constructor() {
+    super('the transactions cursor moved during the sync (a concurrent sync committed first)');
+  }
+}
+
+export interface TransactionsSyncApply {
+  userId: string;
+  itemId: string;
+  /** The cursor the pagination started from; the commit is refused when the stored one differs. */
+  expectedCursor: string | null;
+  upserts: NewTransaction[];
+  removedPlaidIds: string[];
+  nextCursor: string;
+}
+
+/** Writes of the Plaid pipeline: upserts, atomic replacements, and the transactions cursor commit. */
+export function createSyncDataRepository(db: Database) {
+  async function upsertTransactionRows(tx: Database, rows: readonly NewTransaction[]): Promise<void> {
+    for (const chunk of chunks(rows)) {
+      await tx
+        .insert(transactions)
+        .values(chunk)
+        .onConflictDoUpdate({
+          target: transactions.plaidTransactionId,
+          set: {
+            ...excluded(transactions, [
+              'accountId',
+              'pendingTransactionId',
+              'amount',
+              'isoCurrencyCode',
+              'unofficialCurrencyCode',
+              'date',
+              'authorizedDate',
+              'datetime',
+              'name',
+              'merchantName',
+              'merchantEntityId',
+              'paymentChannel',
+              'pending',
+              'categoryPrimary',
+              'categoryDetailed',
+              'categoryConfidence',
+              'raw',
+            ]),
+            updatedAt: sql`now()`,
+          },
+          // A Plaid id never moves between users; refuse to touch another user's row.
+          setWhere: sql`${transactions.userId} = excluded."user_id"`,
+        });
+    }
+  }
+
+  return {
+    /** plaid account_id → accounts.id for one item of the caller. */
+    async accountIdMap(userId: string, itemId: string): Promise<Map<string, string>> {
+      const rows = await db
+        .select({ id: accounts.id, plaidAccountId: accounts.plaidAccountId, type: accounts.type })
+        .from(accounts)
+        .where(and(eq(accounts.userId, userId), eq(accounts.itemId, itemId)));
+      return new Map(rows.map((r) => [r.plaidAccountId, r.id]));
+    },
+
+    async upsertAccounts(rows: readonly NewAccount[]): Promise<{ id: string; plaidAccountId: string }[]> {
+      if (rows.length === 0) return [];
+      return db
+        .insert(accounts)
+        .values([...rows])
+        .onConflictDoUpdate({
+          target: accounts.plaidAccountId,
+          set: {
+            ...excluded(accounts, [
+              'persistentAccountId',
+              'name',
+              'officialName',
+              'mask',
+              'type',
+              'subtype',
+              'currentBalance',
+              'availableBalance',
+              'creditLimit',
+              'isoCurrencyCode',
+              'unofficialCurrencyCode',
+              'balancesAsOf',
+              'raw',
+            ]),
+            updatedAt: sql`now()`,
+          },
+          setWhere: sql`${accounts.userId} = excluded."user_id" and ${accounts.itemId} = excluded."item_id"`,
+        })
+        .returning({ id: accounts.id, plaidAccountId: accounts.plaidAccountId });
+    },
+
+    /** One snapshot per account and day; a later sync the same day overwrites it. */
+    async upsertBalanceSnapshots(rows: readonly NewBalanceSnapshot[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db
+        .insert(balanceSnapshots)
+        .values([...rows])
+        .onConflictDoUpdate({
+          target: [balanceSnapshots.accountId, balanceSnapshots.date],
+          set: excluded(balanceSnapshots, [
+            'currentBalance',
+            'availableBalance',
+            'isoCurrencyCode',
+            'unofficialCurrencyCode',
+          ]),
+        });
+    },
+
+    /**
+     * Applies a whole /transactions/sync update and commits its cursor, in ONE database transaction:
+     * upsert added ∪ modified, carry the owner's note and category from removed pending rows to the posted
+     * rows that replace them, delete removed ids (unknown ids are no-ops), store the cursor.
+     */
+    async applyTransactionsSync(input: TransactionsSyncApply): Promise<{ removed: number }> {
+      return db.transaction(async (tx) => {
+        const [item] = await tx
+          .select({ cursor: plaidItems.transactionsCursor })
+          .from(plaidItems)
+          .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)))
+          .for('update');
+        if (!item) throw new Error('the item disappeared during the sync');
+        if ((item.cursor ?? null) !== input.expectedCursor) throw new CursorMovedError();
+
+        await upsertTransactionRows(tx as unknown as Database, input.upserts);
+
+        let removed = 0;
+        for (const ids of chunks(input.removedPlaidIds)) {
+          const list = sql.join(
+            ids.map((id) => sql`${id}`),
+            sql`, `,
+          );
+          await tx.execute(sql`
+            update transactions as t
+               set user_note = coalesce(t.user_note, p.user_note),
+                   user_category = coalesce(t.user_category, p.user_category)
+              from transactions as p
+             where p.user_id = ${input.userId}
+               and t.user_id = ${input.userId}
+               and t.pending_transaction_id = p.plaid_transaction_id
+               and p.plaid_transaction_id in (${list})
+               and (p.user_note is not null or p.user_category is not null)`);
+          const deleted = await tx
+            .delete(transactions)
+            .where(
+              and(
+                eq(transactions.userId, input.userId),
+                eq(transactions.itemId, input.itemId),
+                inArray(transactions.plaidTransactionId, ids),
+              ),
+            )
+            .returning({ id: transactions.id });
+          removed += deleted.length;
+        }
+
+        await tx
+          .update(plaidItems)
+          .set({ transactionsCursor: input.nextCursor })
+          .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
+        return { removed };
+      });
+    },
+
+    /** Securities are shared public data (no owner). Returns plaid security_id → securities.id. */
+    async upsertSecurities(rows: readonly NewSecurity[]): Promise<Map<string, string>> {
+      const unique = new Map(rows.map((r) => [r.plaidSecurityId, r]));
+      const ids = new Map<string, string>();
+      for (const chunk of chunks([...unique.values()])) {
+        const returned = await db
+          .insert(securities)
+          .values(chunk)
+          .onConflictDoUpdate({
+            target: securities.plaidSecurityId,
+            set: {
+              ...excluded(securities, [
+                'tickerSymbol',
+                'name',
+                'type',
+                'isin',
+                'cusip',
+                'isCashEquivalent',
+                'closePrice',
+                'closePriceAsOf',
+                'isoCurrencyCode',
+                'unofficialCurrencyCode',
+                'raw',
+              ]),
+              updatedAt: sql`now()`,
+            },
+          })
+          .returning({ id: securities.id, plaidSecurityId: securities.plaidSecurityId });
+        for (const r of returned) ids.set(r.plaidSecurityId, r.id);
+      }
+      return ids;
+    },
+
+    /**
+     * Replaces the positions of the given accounts (ours, of the caller) atomically, and writes the day's
+     * holding snapshot for them (replacing any earlier snapshot of that day).
+     */
+    async replaceHoldings(input: {
+      userId: string;
+      accountIds: readonly string[];
+      rows: readonly NewHolding[];
+      date: string;
+    }): Promise<void> {
+      if (input.accountIds.length === 0) return;
+      const accountIds = [...input.accountIds];
+      await db.transaction(async (tx) => {
+        await tx
+          .delete(holdings)
+          .where(and(eq(holdings.userId, input.userId), inArray(holdings.accountId, accountIds)));
+        await tx
+          .delete(holdingSnapshots)
+          .where(
+            and(
+              eq(holdingSnapshots.userId, input.userId),
+              inArray(holdingSnapshots.accountId, accountIds),
+              eq(holdingSnapshots.date, input.date),
+            ),
+          );
+        for (const chunk of chunks(input.rows)) {
+          await tx.insert(holdings).values(chunk);
+          await tx.insert(holdingSnapshots).values(
+            chunk.map((row) => {
+              const { raw: _raw, updatedAt: _updatedAt, ...rest } = row;
+              return { ...rest, date: input.date };
+            }),
+          );
+        }
+      });
+    },
+
+    async upsertInvestmentTransactions(rows: readonly NewInvestmentTransaction[]): Promise<void> {
+      for (const chunk of chunks(rows)) {
+        await db
+          .insert(investmentTransactions)
+          .values(chunk)
+          .onConflictDoUpdate({
+            target: investmentTransactions.plaidInvestmentTransactionId,
+            set: {
+              ...excluded(investmentTransactions, [
+                'accountId',
+                'securityId',
+                'date',
+                'name',
+                'quantity',
+                'price',
+                'amount',
+                'fees',
+                'type',
+                'subtype',
+                'isoCurrencyCode',
+                'unofficialCurrencyCode',
+                'raw',
+              ]),
+              updatedAt: sql`now()`,
+            },
+            setWhere: sql`${investmentTransactions.userId} = excluded."user_id"`,
+          });
+      }
+    },
+
+    async upsertLiabilities(rows: readonly NewLiability[]): Promise<void> {
+      if (rows.length === 0) return;
+      await db
+        .insert(liabilities)
+        .values([...rows])
+        .onConflictDoUpdate({
+          target: liabilities.accountId,
+          set: {
+            ...excluded(liabilities, [
+              'kind',
+              'lastStatementBalance',
+              'minimumPaymentAmount',
+              'nextPaymentDueDate',
+              'lastPaymentAmount',
+              'lastPaymentDate',
+              'interestRatePercentage',
+              'originationPrincipalAmount',
+              'maturityDate',
+              'details',
+            ]),
+            updatedAt: sql`now()`,
+          },
+          setWhere: sql`${liabilities.userId} = excluded."user_id"`,
+        });
+    },
+  };
+}
+
+export type SyncDataRepository = ReturnType<typeof createSyncDataRepository>;

@@ -1,0 +1,171 @@
+/**
+ * Linking: a Link `public_token` becomes a stored item. The access token is encrypted at once (AAD = our
+ * item id, so the ciphertext cannot be moved to another row) and is never logged, stored in clear or
+ * returned. The first sync is the caller's next step (`syncItem(userId, item.id, { trigger: 'link' })`):
+ * the first /transactions/sync call is what turns Plaid's SYNC_UPDATES_AVAILABLE webhooks on.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { CountryCode } from 'plaid';
+import type { Database } from '../../db/client.js';
+import { createItemsSyncRepository } from '../../db/repositories/items-sync.js';
+import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
+import type { ItemStatus } from '../../db/schema/index.js';
+import { AppError } from '../../errors/app-error.js';
+import type { Logger } from '../../lib/logger.js';
+import type { PlaidClient } from '../../plaid/client.js';
+import { mapAccount, mapInstitution } from '../../plaid/mappers.js';
+import type { AccessTokenCipher } from './access-token-cipher.js';
+
+export interface ItemLinkingDeps {
+  db: Database;
+  plaid: PlaidClient;
+  cipher: AccessTokenCipher;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/** What linking returns: the item and its accounts, without any token material. */
+export interface LinkedItem {
+  id: string;
+  plaidItemId: string;
+  institutionId: string | null;
+  institutionName: string | null;
+  status: ItemStatus;
+  products: string[];
+  accounts: LinkedAccount[];
+}
+
+export interface LinkedAccount {
+  id: string;
+  plaidAccountId: string;
+  name: string;
+  mask: string | null;
+  type: string;
+  subtype: string | null;
+  currentBalance: string | null;
+  isoCurrencyCode: string | null;
+  unofficialCurrencyCode: string | null;
+}
+
+export const ITEM_ALREADY_LINKED = 'ITEM_ALREADY_LINKED';
+
+function itemAlreadyLinked(existingItemId: string): AppError {
+  return new AppError(
+    ITEM_ALREADY_LINKED,
+    409,
+    'Item already linked',
+    `This login is already linked as item ${existingItemId} (same institution and accounts). ` +
+      'Repair or remove that item instead of linking it again.',
+  );
+}
+
+/** A login's identity at an institution: the sorted (mask, name) pairs of its accounts. */
+function signature(accounts: readonly { mask: string | null; name: string }[]): string {
+  return JSON.stringify(accounts.map((a) => [a.mask ?? '', a.name]).sort());
+}
+
+export function createItemLinking(deps: ItemLinkingDeps) {
+  const items = createItemsSyncRepository(deps.db);
+  const { plaid } = deps;
+
+  /** Best effort: an item we will not keep must not stay alive (and billed) at Plaid. */
+  async function removeAtPlaid(accessToken: string, plaidItemId: string): Promise<void> {
+    try {
+      await plaid.itemRemove({ access_token: accessToken });
+    } catch (error) {
+      deps.logger?.warn(
+        { plaidItemId, err: error instanceof Error ? error.message : String(error) },
+        'could not remove an unused Plaid item',
+      );
+    }
+  }
+
+  async function linkItem(input: { userId: string; publicToken: string }): Promise<LinkedItem> {
+    const { userId } = input;
+    const exchanged = await plaid.itemPublicTokenExchange({ public_token: input.publicToken });
+    const accessToken = exchanged.access_token;
+    const plaidItemId = exchanged.item_id;
+
+    let stored = false;
+    try {
+      const { item } = await plaid.itemGet({ access_token: accessToken });
+      const institutionId = item.institution_id ?? null;
+      let institutionName: string | null = item.institution_name ?? null;
+      if (institutionId) {
+        const { institution } = await plaid.institutionsGetById({
+          institution_id: institutionId,
+          country_codes: Object.values(CountryCode),
+          options: { include_optional_metadata: true },
+        });
+        await items.upsertInstitution(mapInstitution(institution));
+        institutionName = institution.name;
+      }
+      const { accounts: plaidAccounts } = await plaid.accountsGet({ access_token: accessToken });
+
+      if (institutionId) {
+        const existing = await items.accountSignaturesAtInstitution(userId, institutionId);
+        const byItem = new Map<string, { mask: string | null; name: string }[]>();
+        for (const row of existing) byItem.set(row.itemId, [...(byItem.get(row.itemId) ?? []), row]);
+        const mine = signature(plaidAccounts.map((a) => ({ mask: a.mask ?? null, name: a.name })));
+        for (const [existingId, rows] of byItem) {
+          if (signature(rows) === mine) throw itemAlreadyLinked(existingId);
+        }
+      }
+
+      const id = randomUUID();
+      const encrypted = deps.cipher.encrypt(accessToken, id);
+      const products = [...new Set([...(item.products ?? []), ...(item.billed_products ?? [])])].map(String);
+      const accountRows = plaidAccounts.map((a) => mapAccount(a, { userId, itemId: id }));
+      // The item and its accounts land together or not at all.
+      const { row, saved } = await deps.db.transaction(async (tx) => {
+        const txDb = tx as unknown as Database;
+        const inserted = await createItemsSyncRepository(txDb).insertItem({
+          id,
+          userId,
+          plaidItemId,
+          institutionId,
+          accessTokenCiphertext: encrypted.ciphertext,
+          accessTokenKeyId: encrypted.keyId,
+          status: 'good',
+          products,
+          consentExpiresAt: item.consent_expiration_time ? new Date(item.consent_expiration_time) : null,
+        });
+        return { row: inserted, saved: await createSyncDataRepository(txDb).upsertAccounts(accountRows) };
+      });
+      stored = true;
+      const ids = new Map(saved.map((s) => [s.plaidAccountId, s.id]));
+      return {
+        id: row.id,
+        plaidItemId: row.plaidItemId,
+        institutionId: row.institutionId,
+        institutionName,
+        status: row.status,
+        products: row.products,
+        accounts: accountRows.flatMap((a) => {
+          const accountId = ids.get(a.plaidAccountId);
+          if (!accountId) return [];
+          return [
+            {
+              id: accountId,
+              plaidAccountId: a.plaidAccountId,
+              name: a.name,
+              mask: a.mask ?? null,
+              type: a.type,
+              subtype: a.subtype ?? null,
+              currentBalance: a.currentBalance ?? null,
+              isoCurrencyCode: a.isoCurrencyCode ?? null,
+              unofficialCurrencyCode: a.unofficialCurrencyCode ?? null,
+            },
+          ];
+        }),
+      };
+    } catch (error) {
+      if (!stored) await removeAtPlaid(accessToken, plaidItemId);
+      throw error;
+    }
+  }
+
+  return { linkItem };
+}
+
+export type ItemLinking = ReturnType<typeof createItemLinking>;

@@ -1,0 +1,376 @@
+/**
+ * The Plaid sync pipeline for one item: import (Plaid calls, raw payloads kept) → process (pure mappers,
+ * our sign convention) → materialize (upserts, cursor committed with the data, analytics refreshed).
+ *
+ * One `syncItem` call records one `sync_runs` row per product. Products fail independently; an error that
+ * says the item itself is unusable (login required, revoked, broken token) marks the item and stops the
+ * run, and later calls refuse to reach Plaid for that item until it is repaired.
+ */
+
+import type { Database } from '../../db/client.js';
+import {
+  createItemsSyncRepository,
+  type PlaidItemRow,
+  type SyncProduct,
+  type SyncTrigger,
+} from '../../db/repositories/items-sync.js';
+import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
+import type { ItemStatus } from '../../db/schema/index.js';
+import { errors } from '../../errors/catalog.js';
+import { addDays, formatDate } from '../../lib/dates.js';
+import type { Logger } from '../../lib/logger.js';
+import type { PlaidClient, PlaidResponse } from '../../plaid/client.js';
+import { isPlaidApiError } from '../../plaid/errors.js';
+import {
+  mapAccount,
+  mapHolding,
+  mapInvestmentTransaction,
+  mapLiabilities,
+  mapSecurity,
+  mapTransaction,
+} from '../../plaid/mappers.js';
+import type { AccessTokenCipher } from '../items/access-token-cipher.js';
+import { describeSyncError, ITEM_STOPPING_ACTIONS, type SyncRunError } from './run-errors.js';
+import { collapsePages, fetchTransactionsUpdate, SYNC_PAGE_SIZE } from './transactions-update.js';
+
+/** First investment-transactions pull: Plaid's maximum history; later pulls: a sliding window. */
+export const INVESTMENT_HISTORY_DAYS = 730;
+export const INVESTMENT_WINDOW_DAYS = 30;
+const INVESTMENT_PAGE_SIZE = 500;
+const MAX_INVESTMENT_PAGES = 1_000;
+
+/** Item statuses for which the pipeline makes no Plaid call until the item is repaired. */
+export const BLOCKED_ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['login_required', 'revoked', 'error']);
+
+export interface SyncServiceDeps {
+  db: Database;
+  plaid: PlaidClient;
+  cipher: AccessTokenCipher;
+  materializers: { refreshUserAnalytics(userId: string): Promise<unknown> };
+  now?: () => Date;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface ProductRunResult {
+  product: SyncProduct;
+  runId: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  added: number;
+  modified: number;
+  removed: number;
+  error?: SyncRunError;
+}
+
+export interface SyncItemResult {
+  itemId: string;
+  /** `blocked`: the item needs the user (or is gone); Plaid was not called. */
+  status: 'succeeded' | 'partial' | 'failed' | 'blocked';
+  itemStatus: ItemStatus;
+  /** True when at least one product failed with a transient error (the job queue should retry). */
+  retryable: boolean;
+  retryAfterMs: number | null;
+  products: ProductRunResult[];
+  analyticsRefreshed: boolean;
+}
+
+interface Counts {
+  added: number;
+  modified: number;
+  removed: number;
+  cursorAfter?: string | null;
+}
+
+interface RunContext {
+  userId: string;
+  item: PlaidItemRow;
+  accessToken: string;
+  today: string;
+  runId: string;
+  requestIds: string[];
+}
+
+const PRODUCTS: readonly SyncProduct[] = [
+  'accounts',
+  'transactions',
+  'holdings',
+  'investment_transactions',
+  'liabilities',
+];
+
+export function createSyncService(deps: SyncServiceDeps) {
+  const items = createItemsSyncRepository(deps.db);
+  const data = createSyncDataRepository(deps.db);
+  const now = deps.now ?? (() => new Date());
+  const { plaid } = deps;
+
+  /** Calls Plaid, keeps the request id and the raw payload (import step). */
+  async function call<T>(
+    ctx: RunContext,
+    endpoint: string,
+    send: () => Promise<PlaidResponse<T>>,
+  ): Promise<PlaidResponse<T>> {
+    let response: PlaidResponse<T>;
+    try {
+      response = await send();
+    } catch (error) {
+      if (isPlaidApiError(error) && error.requestId) ctx.requestIds.push(error.requestId);
+      throw error;
+    }
+    ctx.requestIds.push(response.request_id);
+    await items.savePayload({
+      userId: ctx.userId,
+      itemId: ctx.item.id,
+      syncRunId: ctx.runId,
+      endpoint,
+      requestId: response.request_id,
+      payload: response,
+    });
+    return response;
+  }
+
+  async function syncAccounts(ctx: RunContext): Promise<Counts> {
+    const response = await call(ctx, '/accounts/get', () =>
+      plaid.accountsGet({ access_token: ctx.accessToken }),
+    );
+    const before = await data.accountIdMap(ctx.userId, ctx.item.id);
+    const rows = response.accounts.map((a) => mapAccount(a, { userId: ctx.userId, itemId: ctx.item.id }));
+    const saved = await data.upsertAccounts(rows);
+    const ids = new Map(saved.map((s) => [s.plaidAccountId, s.id]));
+    await data.upsertBalanceSnapshots(
+      rows.flatMap((row) => {
+        const accountId = ids.get(row.plaidAccountId);
+        if (!accountId) return [];
+        return [
+          {
+            accountId,
+            userId: ctx.userId,
+            date: ctx.today,
+            currentBalance: row.currentBalance ?? null,
+            availableBalance: row.availableBalance ?? null,
+            isoCurrencyCode: row.isoCurrencyCode ?? null,
+            unofficialCurrencyCode: row.unofficialCurrencyCode ?? null,
+          },
+        ];
+      }),
+    );
+    const added = saved.filter((s) => !before.has(s.plaidAccountId)).length;
+    return { added, modified: saved.length - added, removed: 0 };
+  }
+
+  async function syncTransactions(ctx: RunContext): Promise<Counts> {
+    const original = ctx.item.transactionsCursor ?? null;
+    const update = await fetchTransactionsUpdate(original, (cursor) =>
+      call(ctx, '/transactions/sync', () =>
+        plaid.transactionsSync({
+          access_token: ctx.accessToken,
+          count: SYNC_PAGE_SIZE,
+          ...(cursor ? { cursor } : {}),
+        }),
+      ),
+    );
+    if (update.restarts > 0) {
+      deps.logger?.warn(
+        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: update.restarts },
+        'transactions sync restarted from the original cursor after a mutation during pagination',
+      );
+    }
+    if (!update.ready) return { added: 0, modified: 0, removed: 0, cursorAfter: original };
+
+    const collapsed = collapsePages(update.pages);
+    const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
+    const upserts = collapsed.upserts.map((t) =>
+      mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds }),
+    );
+    await data.applyTransactionsSync({
+      userId: ctx.userId,
+      itemId: ctx.item.id,
+      expectedCursor: original,
+      upserts,
+      removedPlaidIds: collapsed.removedIds,
+      nextCursor: update.nextCursor,
+    });
+    return {
+      added: collapsed.added,
+      modified: collapsed.modified,
+      removed: collapsed.removed,
+      cursorAfter: update.nextCursor,
+    };
+  }
+
+  async function syncHoldings(ctx: RunContext): Promise<Counts> {
+    const response = await call(ctx, '/investments/holdings/get', () =>
+      plaid.investmentsHoldingsGet({ access_token: ctx.accessToken }),
+    );
+    const securityIds = await data.upsertSecurities(response.securities.map(mapSecurity));
+    const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
+    const rows = response.holdings.map((h) => mapHolding(h, { userId: ctx.userId, accountIds, securityIds }));
+    const ours = response.accounts.flatMap((a) => {
+      const id = accountIds.get(a.account_id);
+      return id ? [id] : [];
+    });
+    await data.replaceHoldings({ userId: ctx.userId, accountIds: ours, rows, date: ctx.today });
+    return { added: rows.length, modified: 0, removed: 0 };
+  }
+
+  async function syncInvestmentTransactions(ctx: RunContext): Promise<Counts> {
+    const first = !(await items.hasSucceeded(ctx.userId, ctx.item.id, 'investment_transactions'));
+    const startDate = addDays(ctx.today, -(first ? INVESTMENT_HISTORY_DAYS : INVESTMENT_WINDOW_DAYS));
+    const fetched = [];
+    const securities = [];
+    let offset = 0;
+    for (let page = 0; page < MAX_INVESTMENT_PAGES; page++) {
+      const response = await call(ctx, '/investments/transactions/get', () =>
+        plaid.investmentsTransactionsGet({
+          access_token: ctx.accessToken,
+          start_date: startDate,
+          end_date: ctx.today,
+          options: { count: INVESTMENT_PAGE_SIZE, offset },
+        }),
+      );
+      fetched.push(...response.investment_transactions);
+      securities.push(...response.securities);
+      offset += response.investment_transactions.length;
+      if (response.investment_transactions.length === 0 || offset >= response.total_investment_transactions)
+        break;
+    }
+    const securityIds = await data.upsertSecurities(securities.map(mapSecurity));
+    const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
+    const rows = fetched.map((t) =>
+      mapInvestmentTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds, securityIds }),
+    );
+    await data.upsertInvestmentTransactions(rows);
+    return { added: rows.length, modified: 0, removed: 0 };
+  }
+
+  async function syncLiabilities(ctx: RunContext): Promise<Counts> {
+    const response = await call(ctx, '/liabilities/get', () =>
+      plaid.liabilitiesGet({ access_token: ctx.accessToken }),
+    );
+    const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
+    const rows = mapLiabilities(response.liabilities, { userId: ctx.userId, accountIds });
+    await data.upsertLiabilities(rows);
+    return { added: rows.length, modified: 0, removed: 0 };
+  }
+
+  const steps: Record<SyncProduct, (ctx: RunContext) => Promise<Counts>> = {
+    accounts: syncAccounts,
+    transactions: syncTransactions,
+    holdings: syncHoldings,
+    investment_transactions: syncInvestmentTransactions,
+    liabilities: syncLiabilities,
+  };
+
+  async function runProduct(
+    base: Omit<RunContext, 'runId' | 'requestIds'>,
+    product: SyncProduct,
+    trigger: SyncTrigger,
+  ): Promise<ProductRunResult> {
+    const runId = await items.startSyncRun({
+      userId: base.userId,
+      itemId: base.item.id,
+      product,
+      trigger,
+      startedAt: now(),
+      cursorBefore: product === 'transactions' ? (base.item.transactionsCursor ?? null) : null,
+    });
+    const ctx: RunContext = { ...base, runId, requestIds: [] };
+    try {
+      const counts = await steps[product](ctx);
+      await items.finishSyncRun(base.userId, runId, {
+        status: 'succeeded',
+        finishedAt: now(),
+        ...counts,
+        plaidRequestIds: ctx.requestIds,
+      });
+      return { product, runId, status: 'succeeded', ...counts };
+    } catch (error) {
+      const described = describeSyncError(error);
+      const status =
+        described.kind === 'plaid' && described.action === 'product_unavailable' ? 'skipped' : 'failed';
+      await items.finishSyncRun(base.userId, runId, {
+        status,
+        finishedAt: now(),
+        plaidRequestIds: ctx.requestIds,
+        error: described,
+      });
+      const log = status === 'skipped' ? deps.logger?.info : deps.logger?.warn;
+      log?.call(
+        deps.logger,
+        { userId: base.userId, itemId: base.item.id, syncRunId: runId, product, error: described },
+        status === 'skipped' ? 'product unavailable for this item' : 'product sync failed',
+      );
+      return { product, runId, status, added: 0, modified: 0, removed: 0, error: described };
+    }
+  }
+
+  /**
+   * Syncs every product of one item of `userId`. Throws `notFound` for an item that is not the caller's.
+   * Never throws for Plaid errors: they end up in the product runs, the item's status and the result.
+   */
+  async function syncItem(
+    userId: string,
+    itemId: string,
+    options: { trigger: SyncTrigger },
+  ): Promise<SyncItemResult> {
+    const item = await items.findItem(userId, itemId);
+    if (!item) throw errors.notFound('item', itemId);
+    if (BLOCKED_ITEM_STATUSES.has(item.status)) {
+      return {
+        itemId,
+        status: 'blocked',
+        itemStatus: item.status,
+        retryable: false,
+        retryAfterMs: null,
+        products: [],
+        analyticsRefreshed: false,
+      };
+    }
+
+    const accessToken = deps.cipher.decrypt(
+      { ciphertext: item.accessTokenCiphertext, keyId: item.accessTokenKeyId },
+      item.id,
+    );
+    const base = { userId, item, accessToken, today: formatDate(now()) };
+    const results: ProductRunResult[] = [];
+    let itemStatus: ItemStatus = item.status;
+    for (const product of PRODUCTS) {
+      const result = await runProduct(base, product, options.trigger);
+      results.push(result);
+      const error = result.error;
+      if (error?.kind === 'plaid' && error.itemStatus) {
+        itemStatus = error.itemStatus;
+        await items.setStatus(userId, itemId, error.itemStatus, error);
+      }
+      if (error?.kind === 'plaid' && (ITEM_STOPPING_ACTIONS.has(error.action) || error.itemStatus)) break;
+    }
+
+    const ok = results.every((r) => r.status !== 'failed');
+    if (ok) await items.markSynced(userId, itemId, now());
+    let analyticsRefreshed = false;
+    if (results.some((r) => r.status === 'succeeded')) {
+      try {
+        await deps.materializers.refreshUserAnalytics(userId);
+        analyticsRefreshed = true;
+      } catch (error) {
+        deps.logger?.error(
+          { userId, itemId, err: error instanceof Error ? error.message : String(error) },
+          'analytics refresh after sync failed',
+        );
+      }
+    }
+    const retryAfter = results.flatMap((r) => (r.error?.retryable ? [r.error.retryAfterMs ?? 1000] : []));
+    return {
+      itemId,
+      status: ok ? 'succeeded' : results.some((r) => r.status === 'succeeded') ? 'partial' : 'failed',
+      itemStatus,
+      retryable: retryAfter.length > 0,
+      retryAfterMs: retryAfter.length > 0 ? Math.max(...retryAfter) : null,
+      products: results,
+      analyticsRefreshed,
+    };
+  }
+
+  return { syncItem };
+}
+
+export type SyncService = ReturnType<typeof createSyncService>;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type FieldProblem } from '../../errors/app-error.js';
 import { errors } from '../../errors/catalog.js';
 
@@ -34,10 +34,6 @@ function fieldProblems(error: Parameters<typeof hasZodFastifySchemaValidationErr
 export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: number): AppError {
   if (error instanceof AppError) return error;
   if (hasZodFastifySchemaValidationErrors(error)) return errors.validationFailed(fieldProblems(error));
-  if (isResponseSerializationError(error)) {
-    request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema');
-    return errors.internal();
-  }
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -259,6 +259,23 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
     expect(food.top_merchants.length).toBeGreaterThan(0);
   });
 
+  it('defaults missing bounds: 12 calendar months of cash flow, 90 days of net worth, ending at end_date', async () => {
+    const end = addDays(alice.dataset.today, -40);
+    const cash = (await get(alice.token, `/v1/cashflow/summary?end_date=${end}`)).json<{
+      start_date: string;
+      end_date: string;
+    }>();
+    expect(cash).toMatchObject({ start_date: addMonths(startOfMonth(end), -11), end_date: end });
+    const worth = (await get(alice.token, `/v1/net-worth?end_date=${end}`)).json<{
+      history: { start_date: string; end_date: string };
+    }>();
+    expect(worth.history).toMatchObject({ start_date: addDays(end, -89), end_date: end });
+    const later = addDays(alice.dataset.today, 30);
+    const bad = await get(alice.token, `/v1/net-worth?start_date=${later}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ errors: { field: string }[] }>().errors[0]!.field).toBe('query.start_date');
+  });
+
   it('counts pending transactions only on request', async () => {
     const d = alice.dataset;
     const pendingCents = d.transactions.filter((x) => x.pending).reduce((s, x) => s + x.plaidCents, 0);

@@ -1,9 +1,16 @@
 import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
+import { errors } from '../../errors/catalog.js';
 import { addDays, addMonths, formatDate, startOfMonth } from '../../lib/dates.js';
 import { fromUnits, money, toUnits } from '../../lib/money.js';
 import { buildCashflow, type CashflowCurrency } from './cashflow.js';
 import { isLiability } from './net-worth.js';
 import { detectSeries, type RecurringSeries } from './recurring.js';
+
+function checkedRange(start: string, end: string): { start: string; end: string } {
+  if (end < start)
+    throw errors.validationFailed([{ field: 'query.start_date', message: 'must not be after end_date' }]);
+  return { start, end };
+}
 
 /** The read side of analytics: answers from the read model, formatted for the wire. */
 export function createAnalyticsService(deps: { analytics: AnalyticsRepository; now?: () => Date }) {
@@ -11,9 +18,10 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
   const today = () => formatDate(now());
 
   return {
-    defaultCashflowRange(): { start: string; end: string } {
-      const end = today();
-      return { start: addMonths(startOfMonth(end), -11), end };
+    /** Missing bounds: the 12 calendar months ending with end_date (default today). */
+    cashflowRange(given: { start?: string; end?: string }): { start: string; end: string } {
+      const end = given.end ?? today();
+      return checkedRange(given.start ?? addMonths(startOfMonth(end), -11), end);
     },
 
     async cashflow(
@@ -81,9 +89,10 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
       return deps.analytics.netWorthHistory(userId, q);
     },
 
-    defaultNetWorthRange(): { start: string; end: string } {
-      const end = today();
-      return { start: addDays(end, -89), end };
+    /** Missing bounds: the 90 days ending with end_date (default today). */
+    netWorthRange(given: { start?: string; end?: string }): { start: string; end: string } {
+      const end = given.end ?? today();
+      return checkedRange(given.start ?? addDays(end, -89), end);
     },
 
     async recurring(userId: string, lookbackMonths = 18): Promise<RecurringSeries[]> {

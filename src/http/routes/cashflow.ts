@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
 import { transferKinds } from '../../db/schema/index.js';
-import { errors } from '../../errors/catalog.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -91,13 +90,7 @@ export const cashflowRoutes: FastifyPluginAsyncZod<{
     async (request) => {
       const userId = principalOf(request).userId;
       const q = request.query;
-      const defaults = analytics.defaultCashflowRange();
-      const end = q.end_date ?? defaults.end;
-      const start =
-        q.start_date ??
-        (q.end_date ? `${String(Number(end.slice(0, 4)) - 1)}${end.slice(4, 7)}-01` : defaults.start);
-      if (end < start)
-        throw errors.validationFailed([{ field: 'query.start_date', message: 'must not be after end_date' }]);
+      const { start, end } = analytics.cashflowRange({ start: q.start_date, end: q.end_date });
       const [envelope, currencies] = await Promise.all([
         accounts.envelope(userId),
         analytics.cashflow(userId, {

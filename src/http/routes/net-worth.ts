@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
-import { errors } from '../../errors/catalog.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -71,15 +70,10 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const userId = principalOf(request).userId;
-      const defaults = analytics.defaultNetWorthRange();
-      const start =
-        request.query.start_date ??
-        (request.query.end_date && request.query.end_date < defaults.start
-          ? request.query.end_date
-          : defaults.start);
-      const end = request.query.end_date ?? defaults.end;
-      if (end < start)
-        throw errors.validationFailed([{ field: 'query.start_date', message: 'must not be after end_date' }]);
+      const { start, end } = analytics.netWorthRange({
+        start: request.query.start_date,
+        end: request.query.end_date,
+      });
       const [envelope, currencies, points] = await Promise.all([
         accounts.envelope(userId),
         analytics.netWorthNow(userId),

@@ -259,6 +259,26 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
     expect(food.top_merchants.length).toBeGreaterThan(0);
   });
 
+  it('sums ranges that start and end mid-month exactly, by month and by week', async () => {
+    const d = alice.dataset;
+    const start = addDays(addMonths(startOfMonth(d.today), -8), 14);
+    const end = addDays(addMonths(startOfMonth(d.today), -2), 9);
+    for (const interval of ['month', 'week']) {
+      const res = await get(
+        alice.token,
+        `/v1/cashflow/summary?start_date=${start}&end_date=${end}&interval=${interval}`,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      const usd = res
+        .json<{ currencies: { currency: string; totals: { income: string; spending: string } }[] }>()
+        .currencies.find((c) => c.currency === 'USD')!;
+      const truth = expectedCashflow(d, start, end, 'USD');
+      const income = [...truth.months.values()].reduce((sum, e) => sum + e.income, 0);
+      const spending = [...truth.months.values()].reduce((sum, e) => sum + e.spending, 0);
+      expect(usd.totals, interval).toMatchObject({ income: money(income), spending: money(spending) });
+    }
+  });
+
   it('defaults missing bounds: 12 calendar months of cash flow, 90 days of net worth, ending at end_date', async () => {
     const end = addDays(alice.dataset.today, -40);
     const cash = (await get(alice.token, `/v1/cashflow/summary?end_date=${end}`)).json<{

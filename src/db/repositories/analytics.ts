@@ -1,10 +1,12 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
 import { formatMoney } from '../../lib/money.js';
 import { selectRows, type Database } from '../client.js';
 import {
   accounts,
   balanceSnapshots,
   cashflowDaily,
+  cashflowMonthly,
   holdings,
   netWorthDaily,
   securities,
@@ -29,6 +31,13 @@ export interface NetWorthPoint {
   liabilities: string;
   net_worth: string;
   estimated: boolean;
+}
+
+/** The whole calendar months inside [start, end], as [first month, month after the last) — empty when none. */
+export function wholeMonths(start: string, end: string): [string, string] {
+  const from = start.endsWith('-01') ? start : addMonths(startOfMonth(start), 1);
+  const to = startOfMonth(addDays(end, 1));
+  return from < to ? [from, to] : [start, start];
 }
 
 /** Inflows that count as income; other non-transfer inflows (refunds) reduce spending. */
@@ -100,6 +109,14 @@ export function createAnalyticsRepository(db: Database) {
           )
           select count(*)::int as n from inserted`,
         );
+        await tx.delete(cashflowMonthly).where(eq(cashflowMonthly.userId, userId));
+        await tx.execute(sql`
+          insert into ${cashflowMonthly} (user_id, month, currency, kind, category, detailed, merchant, pending, total, inflow, count)
+          select user_id, date_trunc('month', date::timestamp)::date, currency, kind, category, detailed, merchant, pending,
+                 sum(total), sum(inflow), sum(count)
+          from ${cashflowDaily}
+          where user_id = ${userId}
+          group by 1, 2, 3, 4, 5, 6, 7, 8`);
         return rows[0]?.n ?? 0;
       });
     },
@@ -108,19 +125,30 @@ export function createAnalyticsRepository(db: Database) {
       userId: string,
       range: { start: string; end: string; interval: 'month' | 'week'; includePending: boolean },
     ): Promise<CashflowRow[]> {
-      const c = cashflowDaily;
+      const d = cashflowDaily;
+      const m = cashflowMonthly;
+      // Whole calendar months come from the monthly sums, the partial months at the edges from the daily.
+      const [fullFrom, fullTo] =
+        range.interval === 'month' ? wholeMonths(range.start, range.end) : [range.start, range.start];
+      const pending = (column: SQL) => (range.includePending ? sql`` : sql`and ${column} = false`);
       return selectRows<CashflowRow>(
         db,
         sql`
         with t as (
-          select ${c.currency} as currency,
-                 date_trunc(${truncUnit(range.interval)}, ${c.date}::timestamp)::date as period,
-                 ${c.kind} as kind, ${c.category} as category, ${c.detailed} as detailed,
-                 ${c.merchant} as merchant, ${c.total} as total, ${c.inflow} as inflow, ${c.count} as n
-          from ${c}
-          where ${c.userId} = ${userId}
-            and ${c.date} between ${range.start}::date and ${range.end}::date
-            ${range.includePending ? sql`` : sql`and ${c.pending} = false`}
+          select ${m.currency} as currency, ${m.month} as period, ${m.kind} as kind, ${m.category} as category,
+                 ${m.detailed} as detailed, ${m.merchant} as merchant, ${m.total} as total, ${m.inflow} as inflow,
+                 ${m.count} as n
+          from ${m}
+          where ${m.userId} = ${userId} and ${m.month} >= ${fullFrom}::date and ${m.month} < ${fullTo}::date
+            ${pending(sql`${m.pending}`)}
+          union all
+          select ${d.currency}, date_trunc(${truncUnit(range.interval)}, ${d.date}::timestamp)::date,
+                 ${d.kind}, ${d.category}, ${d.detailed}, ${d.merchant}, ${d.total}, ${d.inflow}, ${d.count}
+          from ${d}
+          where ${d.userId} = ${userId}
+            and ${d.date} between ${range.start}::date and ${range.end}::date
+            and not (${d.date} >= ${fullFrom}::date and ${d.date} < ${fullTo}::date)
+            ${pending(sql`${d.pending}`)}
         )
         select currency,
                case when grouping(period) = 0 then to_char(period, 'YYYY-MM-DD') end as period,

@@ -49,3 +49,25 @@ export const cashflowDaily = pgTable(
   },
   (t) => [index('cashflow_daily_user_date_idx').on(t.userId, t.date)],
 );
+
+/**
+ * The same sums per calendar month (`month` = its first day), written with cashflow_daily. A monthly
+ * summary reads whole months from here and only the partial months at the edges from the daily sums.
+ */
+export const cashflowMonthly = pgTable(
+  'cashflow_monthly',
+  {
+    userId: ownerId(),
+    month: date('month').notNull(),
+    currency: text('currency').notNull(),
+    kind: text('kind').notNull(),
+    category: text('category').notNull(),
+    detailed: text('detailed').notNull(),
+    merchant: text('merchant').notNull(),
+    pending: boolean('pending').notNull(),
+    total: money('total').notNull(),
+    inflow: money('inflow').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('cashflow_monthly_user_month_idx').on(t.userId, t.month)],
+);

@@ -20,3 +20,26 @@ describe('formatMoney', () => {
     expect(() => formatMoney('1e5')).toThrow();
   });
 });
+
+describe('formatMoney agrees with a plain reference on random decimals', () => {
+  it('for 2,000 random numeric(20,4)-shaped strings', async () => {
+    const fc = await import('fast-check');
+    const reference = (v: string) => {
+      const negative = v.startsWith('-');
+      const [whole, fraction = ''] = (negative ? v.slice(1) : v).split('.');
+      let f = fraction.replace(/0+$/, '');
+      if (f.length < 2) f = f.padEnd(2, '0');
+      const w = whole!.replace(/^0+(?=\d)/, '');
+      const zero = /^0+$/.test(w) && /^0+$/.test(f);
+      return `${negative && !zero ? '-' : ''}${w}.${f}`;
+    };
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 19n), max: 10n ** 19n }), (units) => {
+        const abs = units < 0n ? -units : units;
+        const text = `${units < 0n ? '-' : ''}${abs / 10_000n}.${(abs % 10_000n).toString().padStart(4, '0')}`;
+        expect(formatMoney(text)).toBe(reference(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

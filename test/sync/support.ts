@@ -26,6 +26,7 @@ import { buildEmulatorApp } from '../../src/emulator/index.js';
 import type { EmulatorOptions, GroundTruth } from '../../src/emulator/index.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { openTestDatabase, type DatabaseKind, type TestDatabase } from '../helpers/database.js';
+import { emulatorControl } from '../helpers/emulator-control.js';
 
 export const CLIENT_ID = 'sync-test-client';
 export const SECRET = 'sync-test-secret-0c1d2e3f';
@@ -101,16 +102,7 @@ export async function startSyncHarness(
   const now = () => clock.now;
   const materializers = createAnalyticsMaterializers({ analytics: createAnalyticsRepository(db), now });
 
-  const control = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const control = emulatorControl(baseUrl);
 
   return {
     db,

@@ -25,28 +25,30 @@ export const netWorthDaily = pgTable(
   ],
 );
 
+/** The dimensions and sums shared by the daily and monthly cash-flow tables. */
+const cashflowSumColumns = () => ({
+  currency: text('currency').notNull(),
+  /** income | spending | internal_transfer | credit_card_payment | loan_payment */
+  kind: text('kind').notNull(),
+  category: text('category').notNull(),
+  detailed: text('detailed').notNull(),
+  merchant: text('merchant').notNull(),
+  pending: boolean('pending').notNull(),
+  total: money('total').notNull(),
+  /** The positive amounts alone (for transfers: the money moved, counted once). */
+  inflow: money('inflow').notNull(),
+  count: integer('count').notNull(),
+});
+
 /**
  * Transactions summed per user, day, currency, flow kind, category, merchant and pending flag, written by
  * the cash-flow materializer after the transfer materializer (a movement between the owner's accounts
  * has its transfer kind as `kind`). GET /v1/cashflow/summary reads these sums instead of rescanning
- * transactions. `kind`: income | spending | internal_transfer | credit_card_payment | loan_payment.
+ * transactions.
  */
 export const cashflowDaily = pgTable(
   'cashflow_daily',
-  {
-    userId: ownerId(),
-    date: date('date').notNull(),
-    currency: text('currency').notNull(),
-    kind: text('kind').notNull(),
-    category: text('category').notNull(),
-    detailed: text('detailed').notNull(),
-    merchant: text('merchant').notNull(),
-    pending: boolean('pending').notNull(),
-    total: money('total').notNull(),
-    /** The positive amounts alone (for transfers: the money moved, counted once). */
-    inflow: money('inflow').notNull(),
-    count: integer('count').notNull(),
-  },
+  { userId: ownerId(), date: date('date').notNull(), ...cashflowSumColumns() },
   (t) => [index('cashflow_daily_user_date_idx').on(t.userId, t.date)],
 );
 
@@ -56,18 +58,6 @@ export const cashflowDaily = pgTable(
  */
 export const cashflowMonthly = pgTable(
   'cashflow_monthly',
-  {
-    userId: ownerId(),
-    month: date('month').notNull(),
-    currency: text('currency').notNull(),
-    kind: text('kind').notNull(),
-    category: text('category').notNull(),
-    detailed: text('detailed').notNull(),
-    merchant: text('merchant').notNull(),
-    pending: boolean('pending').notNull(),
-    total: money('total').notNull(),
-    inflow: money('inflow').notNull(),
-    count: integer('count').notNull(),
-  },
+  { userId: ownerId(), month: date('month').notNull(), ...cashflowSumColumns() },
   (t) => [index('cashflow_monthly_user_month_idx').on(t.userId, t.month)],
 );

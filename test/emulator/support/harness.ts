@@ -5,6 +5,7 @@ import type { AxiosError } from 'axios';
 import type { PlaidError } from 'plaid';
 import { buildEmulatorApp } from '../../../src/emulator/index.js';
 import type { EmulatorOptions, GroundTruth } from '../../../src/emulator/index.js';
+import { emulatorControl } from '../../helpers/emulator-control.js';
 
 export const CLIENT_ID = 'test-client';
 export const SECRET = 'test-secret';
@@ -53,16 +54,7 @@ export async function startEmulator(options: Partial<EmulatorOptions> = {}): Pro
   const { port } = app.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const plaid = plaidClient(baseUrl);
-  const control = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const control = emulatorControl(baseUrl);
   return {
     app,
     baseUrl,

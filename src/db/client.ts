@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { templateForFreshDirectory } from './pglite-template.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -66,7 +67,8 @@ export async function openDatabase(
     const dir = path.join(path.resolve(target.dataDir), 'pglite');
     try {
       await mkdir(dir, { recursive: true });
-      pglite = await PGlite.create(dir);
+      const template = await templateForFreshDirectory(dir);
+      pglite = await PGlite.create(dir, template ? { loadDataDir: template } : {});
     } catch (error) {
       await lock.release();
       throw error;

@@ -39,6 +39,7 @@ export async function runApiMeBench(options: {
       results.push(
         await load(`GET /v1/me (${target.label})`, `${service.url}/v1/me`, headers, {
           durationSeconds: options.durationSeconds,
+          servicePid: service.child.pid,
         }),
       );
     } finally {

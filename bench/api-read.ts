@@ -210,7 +210,10 @@ export async function runApiReadBench(options: {
       }
       console.log('  heavy user, autocannon 10 connections:');
       for (const [label, path] of targets) {
-        await load(label, `${service.url}${path}`, headers, { durationSeconds: options.durationSeconds });
+        await load(label, `${service.url}${path}`, headers, {
+          durationSeconds: options.durationSeconds,
+          servicePid: service.child.pid,
+        });
       }
     } finally {
       await service.stop();

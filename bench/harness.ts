@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 
@@ -21,8 +22,9 @@ export async function load(
   name: string,
   url: string,
   headers: Record<string, string>,
-  options: { connections?: number; durationSeconds?: number } = {},
+  options: { connections?: number; durationSeconds?: number; servicePid?: number } = {},
 ): Promise<LoadResult> {
+  const before = options.servicePid ? cpuSample(options.servicePid) : undefined;
   const result = await autocannon({
     url,
     headers,
@@ -42,11 +44,46 @@ export async function load(
       `   p50 ${summary.p50Ms.toFixed(1)} ms   p99 ${summary.p99Ms.toFixed(1)} ms` +
       (summary.errors || summary.non2xx ? `   errors ${summary.errors}, non-2xx ${summary.non2xx}` : ''),
   );
+  if (before && options.servicePid) {
+    const after = cpuSample(options.servicePid);
+    const requests = result.requests.total || 1;
+    const perRequest = (ms: number) => ((ms * 1000) / requests).toFixed(0);
+    console.log(
+      `  ${''.padEnd(42)} CPU per request: service ${perRequest(after.serviceMs - before.serviceMs)} µs, ` +
+        `postgres ${perRequest(after.postgresMs - before.postgresMs)} µs (all cores: ${os.cpus().length})`,
+    );
+  }
   return summary;
 }
 
+/**
+ * CPU time (ms) of the service process and of all PostgreSQL server processes, from /proc (Linux): where
+ * a request's cost goes when both share this machine's cores with the load generator.
+ */
+function cpuSample(servicePid: number): { serviceMs: number; postgresMs: number } {
+  const ticks = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const msPerTick = 1000 / 100; // USER_HZ
+  let postgres = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres += ticks(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { serviceMs: ticks(servicePid) * msPerTick, postgresMs: postgres * msPerTick };
+}
+
 export async function freshDataDir(label: string): Promise<string> {
-  return path.join(await mkdtemp(path.join(tmpdir(), `fa-bench-${label}-`)), 'data');
+  return path.join(await mkdtemp(path.join(os.tmpdir(), `fa-bench-${label}-`)), 'data');
 }
 
 export interface BenchServer {

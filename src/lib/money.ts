@@ -70,3 +70,35 @@ export function fromUnits(units: bigint): string {
   const text = `${abs / 10_000n}.${(abs % 10_000n).toString().padStart(4, '0')}`;
   return negative && abs !== 0n ? `-${text}` : text;
 }
+
+/**
+ * numerator ÷ denominator with `decimals` places, rounded half away from zero, computed on integers
+ * (exact); null when the denominator is not positive. Savings rates (4 places) and percentages.
+ */
+export function formatRatio(numerator: bigint, denominator: bigint, decimals: number): string | null {
+  if (denominator <= 0n) return null;
+  const scale = 10n ** BigInt(decimals);
+  const doubled = (numerator * scale * 2n) / denominator;
+  const rounded = (doubled + (doubled >= 0n ? 1n : -1n)) / 2n;
+  const negative = rounded < 0n;
+  const abs = negative ? -rounded : rounded;
+  const fraction = decimals > 0 ? `.${(abs % scale).toString().padStart(decimals, '0')}` : '';
+  return `${negative ? '-' : ''}${abs / scale}${fraction}`;
+}
+
+/** A quantity or price without trailing zeros: "120.5000000000" → "120.5", "40.0000000000" → "40". */
+export function formatQuantity(value: string): string {
+  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}
+
+/** Sort order for rows carrying an amount: largest first, then by label. */
+export function largestFirst<T>(amount: (row: T) => bigint, label: (row: T) => string) {
+  return (a: T, b: T): number => {
+    const x = amount(a);
+    const y = amount(b);
+    if (x !== y) return x > y ? -1 : 1;
+    const la = label(a);
+    const lb = label(b);
+    return la < lb ? -1 : la > lb ? 1 : 0;
+  };
+}

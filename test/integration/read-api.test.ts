@@ -310,9 +310,12 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
         `/v1/cashflow/summary?start_date=${addDays(d.today, -5)}&end_date=${d.today}&include_pending=true`,
       )
     ).json<{ currencies: { currency: string; totals: { spending: string } }[] }>();
+    // Exact cents from the 2-decimal strings, without floats.
     const usd = (b: typeof without) =>
-      Number(b.currencies.find((c) => c.currency === 'USD')?.totals.spending ?? '0') * 100;
-    expect(Math.round(usd(withPending) - usd(without))).toBe(pendingCents);
+      Number(
+        BigInt((b.currencies.find((c) => c.currency === 'USD')?.totals.spending ?? '0.00').replace('.', '')),
+      );
+    expect(usd(withPending) - usd(without)).toBe(pendingCents);
   });
 
   it('gives net worth now and at each history point equal to the true balances, per currency', async () => {

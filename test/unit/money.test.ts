@@ -43,3 +43,22 @@ describe('formatMoney agrees with a plain reference on random decimals', () => {
     );
   });
 });
+
+describe('formatRatio and formatQuantity', () => {
+  it('rounds ratios half away from zero on integers', async () => {
+    const { formatRatio } = await import('../../src/lib/money.js');
+    expect(formatRatio(1n, 3n, 4)).toBe('0.3333');
+    expect(formatRatio(2n, 3n, 4)).toBe('0.6667');
+    expect(formatRatio(-1n, 8n, 2)).toBe('-0.13');
+    expect(formatRatio(1n, 8n, 2)).toBe('0.13');
+    expect(formatRatio(5n, 0n, 2)).toBeNull();
+    expect(formatRatio(7n, 2n, 0)).toBe('4');
+  });
+
+  it('drops trailing zeros of quantities', async () => {
+    const { formatQuantity } = await import('../../src/lib/money.js');
+    expect(formatQuantity('120.5000000000')).toBe('120.5');
+    expect(formatQuantity('40.0000000000')).toBe('40');
+    expect(formatQuantity('100')).toBe('100');
+  });
+});

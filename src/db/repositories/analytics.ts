@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
 import { formatMoney } from '../../lib/money.js';
 import { selectRows, type Database } from '../client.js';
@@ -379,7 +379,7 @@ export function createAnalyticsRepository(db: Database) {
       );
     },
 
-    accountsOfUser(userId: string, ids?: string[]) {
+    accountsOfUser(userId: string) {
       return db
         .select({
           id: accounts.id,
@@ -390,9 +390,7 @@ export function createAnalyticsRepository(db: Database) {
           currency: currencyExpr(accounts),
         })
         .from(accounts)
-        .where(
-          ids ? and(eq(accounts.userId, userId), inArray(accounts.id, ids)) : eq(accounts.userId, userId),
-        )
+        .where(eq(accounts.userId, userId))
         .orderBy(asc(accounts.name), asc(accounts.id));
     },
   };

@@ -1,7 +1,7 @@
 import type { CashflowRow } from '../../db/repositories/analytics.js';
 import type { TransferKind } from '../../db/schema/index.js';
 import { addDays, addMonths, startOfMonth, startOfWeek } from '../../lib/dates.js';
-import { fromUnits, money, toUnits } from '../../lib/money.js';
+import { formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 
 /**
  * Pure assembly of the cash-flow summary from grouped sums (see AnalyticsRepository.cashflow).
@@ -37,15 +37,15 @@ export interface CashflowCurrency {
   transfers: { kind: TransferKind; reason: string; total: string; count: number }[];
 }
 
-/** net ÷ income with 4 decimals, rounded half away from zero; null without income. */
+/** net ÷ income with 4 decimals (0.2500 = 25%); null without income. */
 export function savingsRate(net: bigint, income: bigint): string | null {
-  if (income <= 0n) return null;
-  const scaled = (net * 10_000n * 2n) / income;
-  const rounded = (scaled + (scaled >= 0n ? 1n : -1n)) / 2n;
-  const negative = rounded < 0n;
-  const abs = negative ? -rounded : rounded;
-  return `${negative ? '-' : ''}${abs / 10_000n}.${(abs % 10_000n).toString().padStart(4, '0')}`;
+  return formatRatio(net, income, 4);
 }
+
+const byUnitsThenCategory = largestFirst<{ units: bigint; category: string }>(
+  (row) => row.units,
+  (row) => row.category,
+);
 
 export function periodStarts(start: string, end: string, interval: 'month' | 'week'): string[] {
   const starts: string[] = [];
@@ -115,15 +115,18 @@ export function buildCashflow(
     );
     const spendingByCategory = categoryRows
       .map((r) => ({ category: r.category!, units: -toUnits(r.total) }))
-      .sort((a, b) => (a.units === b.units ? (a.category < b.category ? -1 : 1) : a.units > b.units ? -1 : 1))
+      .sort(byUnitsThenCategory)
       .map(({ category, units }) => ({
         category,
         total: money(fromUnits(units)),
         top_merchants: merchantRows
           .filter((r) => r.category === category)
           .map((r) => ({ merchant: r.merchant!, units: -toUnits(r.total), count: r.count }))
-          .sort((a, b) =>
-            a.units === b.units ? (a.merchant < b.merchant ? -1 : 1) : a.units > b.units ? -1 : 1,
+          .sort(
+            largestFirst(
+              (m) => m.units,
+              (m) => m.merchant,
+            ),
           )
           .slice(0, options.topMerchants)
           .map(({ merchant, units: u, count }) => ({ merchant, total: money(fromUnits(u)), count })),
@@ -148,9 +151,7 @@ export function buildCashflow(
             spending_by_detailed_category: mine
               .filter((r) => r.kind === 'spending' && r.detailed !== null)
               .map((r) => ({ category: r.detailed!, units: -toUnits(r.total) }))
-              .sort((a, b) =>
-                a.units === b.units ? (a.category < b.category ? -1 : 1) : a.units > b.units ? -1 : 1,
-              )
+              .sort(byUnitsThenCategory)
               .map(({ category, units }) => ({ category, total: money(fromUnits(units)) })),
           }
         : {}),

@@ -1,7 +1,7 @@
 import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
 import { errors } from '../../errors/catalog.js';
 import { addDays, addMonths, formatDate, startOfMonth } from '../../lib/dates.js';
-import { fromUnits, money, toUnits } from '../../lib/money.js';
+import { formatQuantity, formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 import { buildCashflow, type CashflowCurrency } from './cashflow.js';
 import { isLiability } from './net-worth.js';
 import { detectSeries, type RecurringSeries } from './recurring.js';
@@ -131,15 +131,9 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
         deps.analytics.holdingTotals(userId),
       ]);
       const currencies = [...new Set(totals.map((t) => t.currency))].sort();
-      const pct = (part: string, whole: string) => {
-        const w = toUnits(whole);
-        if (w === 0n) return null;
-        const scaled = (toUnits(part) * 100_00n * 2n) / w;
-        const r = (scaled + (scaled >= 0n ? 1n : -1n)) / 2n;
-        const neg = r < 0n;
-        const a = neg ? -r : r;
-        return `${neg ? '-' : ''}${a / 100n}.${(a % 100n).toString().padStart(2, '0')}`;
-      };
+      const pct = (part: string, whole: string) => formatRatio(toUnits(part) * 100n, toUnits(whole), 2);
+      const byValue = <T extends { value: string }>(label: (row: T) => string) =>
+        largestFirst((row: T) => toUnits(row.value), label);
       const accountNames = new Map(positions.map((p) => [p.accountId, p.accountName]));
       return {
         positions: positions.map((p) => ({
@@ -150,8 +144,8 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
           name: p.securityName,
           security_type: p.securityType,
           is_cash_equivalent: p.isCashEquivalent,
-          quantity: p.quantity.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
-          price: p.price.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''),
+          quantity: formatQuantity(p.quantity),
+          price: formatQuantity(p.price),
           price_as_of: p.priceAsOf,
           value: money(p.value),
           cost_basis: p.costBasis === null ? null : money(p.costBasis),
@@ -176,15 +170,7 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
               gain === null || total.cost_basis === null ? null : pct(gain, total.cost_basis),
             allocation_by_security_type: totals
               .filter((t) => t.currency === currency && t.security_type !== null)
-              .sort((a, b) =>
-                toUnits(b.value) > toUnits(a.value)
-                  ? 1
-                  : toUnits(b.value) < toUnits(a.value)
-                    ? -1
-                    : a.security_type! < b.security_type!
-                      ? -1
-                      : 1,
-              )
+              .sort(byValue((t) => t.security_type!))
               .map((t) => ({
                 security_type: t.security_type!,
                 value: money(t.value),
@@ -192,15 +178,7 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
               })),
             allocation_by_account: totals
               .filter((t) => t.currency === currency && t.account_id !== null)
-              .sort((a, b) =>
-                toUnits(b.value) > toUnits(a.value)
-                  ? 1
-                  : toUnits(b.value) < toUnits(a.value)
-                    ? -1
-                    : a.account_id! < b.account_id!
-                      ? -1
-                      : 1,
-              )
+              .sort(byValue((t) => t.account_id!))
               .map((t) => ({
                 account_id: t.account_id!,
                 account_name: accountNames.get(t.account_id!) ?? null,

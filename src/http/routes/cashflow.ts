@@ -4,12 +4,16 @@ import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
 import { transferKinds } from '../../db/schema/index.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
-import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
+import {
+  booleanQuery,
+  checkDateRange,
+  dateSchema,
+  envelopeShape,
+  moneySchema,
+  queryDate,
+} from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
-const booleanParam = z
-  .enum(['true', 'false'], { message: 'expected true or false' })
-  .transform((v) => v === 'true');
 const rate = z.string().nullable().describe('net ÷ income, 4 decimals (0.2500 = 25%); null without income');
 
 const periodSchema = z.object({
@@ -80,8 +84,8 @@ export const cashflowRoutes: FastifyPluginAsyncZod<{
             start_date: queryDate.optional(),
             end_date: queryDate.optional(),
             interval: z.enum(['month', 'week'], { message: 'expected month or week' }).default('month'),
-            include_pending: booleanParam.default(false),
-            detailed: booleanParam.default(false).describe('Add spending by detailed category'),
+            include_pending: booleanQuery.default(false),
+            detailed: booleanQuery.default(false).describe('Add spending by detailed category'),
           })
           .superRefine(checkDateRange),
         response: { 200: cashflowResponse, ...problemResponses(400, 401) },

@@ -4,16 +4,19 @@ import type { AccountsService } from '../../domain/accounts/service.js';
 import type { TransactionsService } from '../../domain/transactions/service.js';
 import { transferKinds } from '../../db/schema/index.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
-import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
+import {
+  booleanQuery,
+  checkDateRange,
+  dateSchema,
+  envelopeShape,
+  moneySchema,
+  queryDate,
+} from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
 const amountParam = z
   .string()
   .regex(/^\d{1,15}(\.\d{1,4})?$/, { message: 'expected a non-negative decimal like 25 or 25.50' });
-
-const booleanParam = z
-  .enum(['true', 'false'], { message: 'expected true or false' })
-  .transform((v) => v === 'true');
 
 export const transactionsQuery = z
   .strictObject({
@@ -38,7 +41,7 @@ export const transactionsQuery = z
     q: z.string().trim().min(1).max(200).optional().describe('Text search in name and merchant'),
     min_amount: amountParam.optional().describe('Smallest magnitude (use direction for in/out)'),
     max_amount: amountParam.optional().describe('Largest magnitude'),
-    pending: booleanParam.optional(),
+    pending: booleanQuery.optional(),
     direction: z.enum(['in', 'out'], { message: 'expected in or out' }).optional(),
     limit: z.coerce
       .number({ message: 'expected a whole number from 1 to 500' })

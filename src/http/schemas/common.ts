@@ -50,3 +50,8 @@ export function checkDateRange(
 }
 
 export const idParams = z.strictObject({ id: z.uuid({ message: 'expected an id (UUID)' }) });
+
+/** A boolean query parameter: exactly `true` or `false`. */
+export const booleanQuery = z
+  .enum(['true', 'false'], { message: 'expected true or false' })
+  .transform((value) => value === 'true');

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { CountryCode } from 'plaid';
 import type { Database } from '../../db/client.js';
-import { createItemsSyncRepository } from '../../db/repositories/items-sync.js';
+import { createItemsRepository } from '../../db/repositories/items.js';
 import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
 import type { ItemStatus } from '../../db/schema/index.js';
 import { AppError } from '../../errors/app-error.js';
@@ -65,7 +65,7 @@ function signature(accounts: readonly { mask: string | null; name: string }[]): 
 }
 
 export function createItemLinking(deps: ItemLinkingDeps) {
-  const items = createItemsSyncRepository(deps.db);
+  const items = createItemsRepository(deps.db);
   const { plaid } = deps;
 
   /** Best effort: an item we will not keep must not stay alive (and billed) at Plaid. */
@@ -119,7 +119,7 @@ export function createItemLinking(deps: ItemLinkingDeps) {
       // The item and its accounts land together or not at all.
       const { row, saved } = await deps.db.transaction(async (tx) => {
         const txDb = tx as unknown as Database;
-        const inserted = await createItemsSyncRepository(txDb).insertItem({
+        const inserted = await createItemsRepository(txDb).insertItem({
           id,
           userId,
           plaidItemId,

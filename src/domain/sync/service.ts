@@ -8,13 +8,13 @@
  */
 
 import type { Database } from '../../db/client.js';
+import { createItemsRepository, type PlaidItemRow } from '../../db/repositories/items.js';
+import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
 import {
-  createItemsSyncRepository,
-  type PlaidItemRow,
+  createSyncRunsRepository,
   type SyncProduct,
   type SyncTrigger,
-} from '../../db/repositories/items-sync.js';
-import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
+} from '../../db/repositories/sync-runs.js';
 import type { ItemStatus } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
 import { addDays, formatDate } from '../../lib/dates.js';
@@ -98,7 +98,8 @@ const PRODUCTS: readonly SyncProduct[] = [
 ];
 
 export function createSyncService(deps: SyncServiceDeps) {
-  const items = createItemsSyncRepository(deps.db);
+  const items = createItemsRepository(deps.db);
+  const runs = createSyncRunsRepository(deps.db);
   const data = createSyncDataRepository(deps.db);
   const now = deps.now ?? (() => new Date());
   const { plaid } = deps;
@@ -117,7 +118,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       throw error;
     }
     ctx.requestIds.push(response.request_id);
-    await items.savePayload({
+    await runs.savePayload({
       userId: ctx.userId,
       itemId: ctx.item.id,
       syncRunId: ctx.runId,
@@ -213,7 +214,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   async function syncInvestmentTransactions(ctx: RunContext): Promise<Counts> {
-    const first = !(await items.hasSucceeded(ctx.userId, ctx.item.id, 'investment_transactions'));
+    const first = !(await runs.hasSucceeded(ctx.userId, ctx.item.id, 'investment_transactions'));
     const startDate = addDays(ctx.today, -(first ? INVESTMENT_HISTORY_DAYS : INVESTMENT_WINDOW_DAYS));
     const fetched = [];
     const securities = [];
@@ -265,7 +266,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     product: SyncProduct,
     trigger: SyncTrigger,
   ): Promise<ProductRunResult> {
-    const runId = await items.startSyncRun({
+    const runId = await runs.startSyncRun({
       userId: base.userId,
       itemId: base.item.id,
       product,
@@ -276,7 +277,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const ctx: RunContext = { ...base, runId, requestIds: [] };
     try {
       const counts = await steps[product](ctx);
-      await items.finishSyncRun(base.userId, runId, {
+      await runs.finishSyncRun(base.userId, runId, {
         status: 'succeeded',
         finishedAt: now(),
         ...counts,
@@ -287,7 +288,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       const described = describeSyncError(error);
       const status =
         described.kind === 'plaid' && described.action === 'product_unavailable' ? 'skipped' : 'failed';
-      await items.finishSyncRun(base.userId, runId, {
+      await runs.finishSyncRun(base.userId, runId, {
         status,
         finishedAt: now(),
         plaidRequestIds: ctx.requestIds,

@@ -1,17 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import {
-  accounts,
-  institutions,
-  plaidItems,
-  plaidPayloads,
-  syncRuns,
-  type ItemStatus,
-} from '../schema/index.js';
+import { plaidPayloads, syncRuns } from '../schema/index.js';
 
-export type PlaidItemRow = typeof plaidItems.$inferSelect;
-export type NewPlaidItem = typeof plaidItems.$inferInsert;
-export type NewInstitutionRow = typeof institutions.$inferInsert;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type SyncProduct = SyncRunRow['product'];
 export type SyncTrigger = SyncRunRow['trigger'];
@@ -27,78 +17,9 @@ export interface SyncRunFinish {
   error?: unknown;
 }
 
-/** The item bookkeeping the link and sync pipeline needs. Every read of user data takes the user id. */
-export function createItemsSyncRepository(db: Database) {
+/** The sync ledger (sync_runs) and the raw Plaid payloads kept with it. Every read takes the user id. */
+export function createSyncRunsRepository(db: Database) {
   return {
-    async upsertInstitution(row: NewInstitutionRow): Promise<void> {
-      await db
-        .insert(institutions)
-        .values(row)
-        .onConflictDoUpdate({
-          target: institutions.id,
-          set: {
-            name: row.name,
-            url: row.url ?? null,
-            primaryColor: row.primaryColor ?? null,
-            logo: row.logo ?? null,
-            countryCodes: row.countryCodes ?? [],
-            raw: row.raw ?? null,
-            updatedAt: new Date(),
-          },
-        });
-    },
-
-    async insertItem(row: NewPlaidItem): Promise<PlaidItemRow> {
-      const [inserted] = await db.insert(plaidItems).values(row).returning();
-      if (!inserted) throw new Error('plaid item insert returned no row');
-      return inserted;
-    },
-
-    /** The item with its encrypted token (for the pipeline only; never returned to a client). */
-    async findItem(userId: string, itemId: string): Promise<PlaidItemRow | undefined> {
-      const [row] = await db
-        .select()
-        .from(plaidItems)
-        .where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
-      return row;
-    },
-
-    /** The caller's items at one institution with the (mask, name) of their accounts. */
-    async accountSignaturesAtInstitution(
-      userId: string,
-      institutionId: string,
-    ): Promise<{ itemId: string; mask: string | null; name: string }[]> {
-      return db
-        .select({ itemId: accounts.itemId, mask: accounts.mask, name: accounts.name })
-        .from(accounts)
-        .innerJoin(plaidItems, eq(plaidItems.id, accounts.itemId))
-        .where(
-          and(
-            eq(accounts.userId, userId),
-            eq(plaidItems.userId, userId),
-            eq(plaidItems.institutionId, institutionId),
-          ),
-        );
-    },
-
-    async deleteItem(userId: string, itemId: string): Promise<void> {
-      await db.delete(plaidItems).where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
-    },
-
-    async setStatus(userId: string, itemId: string, status: ItemStatus, lastError: unknown): Promise<void> {
-      await db
-        .update(plaidItems)
-        .set({ status, lastError: lastError ?? null })
-        .where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
-    },
-
-    async markSynced(userId: string, itemId: string, at: Date): Promise<void> {
-      await db
-        .update(plaidItems)
-        .set({ lastSyncedAt: at, lastError: null })
-        .where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
-    },
-
     async startSyncRun(input: {
       userId: string;
       itemId: string;
@@ -189,4 +110,4 @@ export function createItemsSyncRepository(db: Database) {
   };
 }
 
-export type ItemsSyncRepository = ReturnType<typeof createItemsSyncRepository>;
+export type SyncRunsRepository = ReturnType<typeof createSyncRunsRepository>;

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
 import { formatMoney } from '../../lib/money.js';
+import { batches } from '../batches.js';
 import { selectRows, type Database } from '../client.js';
 import {
   accounts,
@@ -233,19 +234,12 @@ export function createAnalyticsRepository(db: Database) {
 
     async replaceNetWorth(
       userId: string,
-      days: {
-        currency: string;
-        date: string;
-        assets: string;
-        liabilities: string;
-        netWorth: string;
-        estimated: boolean;
-      }[],
+      days: Omit<typeof netWorthDaily.$inferInsert, 'userId' | 'updatedAt'>[],
     ): Promise<void> {
       await db.transaction(async (tx) => {
         await tx.delete(netWorthDaily).where(eq(netWorthDaily.userId, userId));
-        for (let i = 0; i < days.length; i += 2000) {
-          await tx.insert(netWorthDaily).values(days.slice(i, i + 2000).map((d) => ({ userId, ...d })));
+        for (const batch of batches(days)) {
+          await tx.insert(netWorthDaily).values(batch.map((d) => ({ userId, ...d })));
         }
       });
     },
@@ -278,13 +272,11 @@ export function createAnalyticsRepository(db: Database) {
           .update(transactions)
           .set({ transferKind: null, transferPairId: null })
           .where(and(eq(transactions.userId, userId), sql`${transactions.transferKind} is not null`));
-        for (let i = 0; i < matches.length; i += 1000) {
-          const rows = matches
-            .slice(i, i + 1000)
-            .flatMap((m) => [
-              sql`(${m.outflowId}::uuid, ${m.inflowId}::uuid, ${m.kind})`,
-              sql`(${m.inflowId}::uuid, ${m.outflowId}::uuid, ${m.kind})`,
-            ]);
+        for (const batch of batches(matches)) {
+          const rows = batch.flatMap((m) => [
+            sql`(${m.outflowId}::uuid, ${m.inflowId}::uuid, ${m.kind})`,
+            sql`(${m.inflowId}::uuid, ${m.outflowId}::uuid, ${m.kind})`,
+          ]);
           await tx.execute(sql`
             update ${transactions} set transfer_kind = v.kind, transfer_pair_id = v.pair
             from (values ${sql.join(rows, sql`, `)}) as v(id, pair, kind)

@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { batches } from '../batches.js';
 import type { Database } from '../client.js';
 import {
   accounts,
@@ -20,15 +21,6 @@ type NewHolding = typeof holdings.$inferInsert;
 type NewInvestmentTransaction = typeof investmentTransactions.$inferInsert;
 type NewLiability = typeof liabilities.$inferInsert;
 type NewBalanceSnapshot = typeof balanceSnapshots.$inferInsert;
-
-/** Rows per multi-row statement: well under PostgreSQL's 65,535 bind parameters for every table here. */
-const CHUNK = 500;
-
-function chunks<T>(rows: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
 
 /** `SET col = excluded.col` for the given columns of an upsert. */
 function excluded<T extends PgTable>(table: T, keys: readonly (keyof T['_']['columns'] & string)[]) {
@@ -63,7 +55,7 @@ export interface TransactionsSyncApply {
 /** Writes of the Plaid pipeline: upserts, atomic replacements, and the transactions cursor commit. */
 export function createSyncDataRepository(db: Database) {
   async function upsertTransactionRows(tx: Database, rows: readonly NewTransaction[]): Promise<void> {
-    for (const chunk of chunks(rows)) {
+    for (const chunk of batches(rows)) {
       await tx
         .insert(transactions)
         .values(chunk)
@@ -172,7 +164,7 @@ export function createSyncDataRepository(db: Database) {
         await upsertTransactionRows(tx as unknown as Database, input.upserts);
 
         let removed = 0;
-        for (const ids of chunks(input.removedPlaidIds)) {
+        for (const ids of batches(input.removedPlaidIds)) {
           const list = sql.join(
             ids.map((id) => sql`${id}`),
             sql`, `,
@@ -212,7 +204,7 @@ export function createSyncDataRepository(db: Database) {
     async upsertSecurities(rows: readonly NewSecurity[]): Promise<Map<string, string>> {
       const unique = new Map(rows.map((r) => [r.plaidSecurityId, r]));
       const ids = new Map<string, string>();
-      for (const chunk of chunks([...unique.values()])) {
+      for (const chunk of batches([...unique.values()])) {
         const returned = await db
           .insert(securities)
           .values(chunk)
@@ -266,7 +258,7 @@ export function createSyncDataRepository(db: Database) {
               eq(holdingSnapshots.date, input.date),
             ),
           );
-        for (const chunk of chunks(input.rows)) {
+        for (const chunk of batches(input.rows)) {
           await tx.insert(holdings).values(chunk);
           await tx.insert(holdingSnapshots).values(
             chunk.map((row) => {
@@ -279,7 +271,7 @@ export function createSyncDataRepository(db: Database) {
     },
 
     async upsertInvestmentTransactions(rows: readonly NewInvestmentTransaction[]): Promise<void> {
-      for (const chunk of chunks(rows)) {
+      for (const chunk of batches(rows)) {
         await db
           .insert(investmentTransactions)
           .values(chunk)

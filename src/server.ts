@@ -77,8 +77,8 @@ export async function startServer(
         config.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'postgres',
       plaid:
         config.plaid.mode === 'emulator'
-          ? 'emulator (no PLAID_CLIENT_ID/PLAID_SECRET set)'
-          : config.plaid.env,
+          ? `offline emulator at ${plaidEmulator?.url} (no PLAID_CLIENT_ID/PLAID_SECRET set)`
+          : `Plaid ${config.plaid.env}`,
       startupMs: Math.round(performance.now() - startedAt),
     },
     'finance-api is ready',

@@ -6,7 +6,13 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/client.js';
-import { createServices, type Services } from './domain/services.js';
+import {
+  createPipelineServices,
+  createServices,
+  type PipelineServices,
+  type Services,
+} from './domain/services.js';
+import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
 import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
@@ -20,24 +26,35 @@ import { holdingRoutes } from './http/routes/holdings.js';
 import { meRoutes } from './http/routes/me.js';
 import { netWorthRoutes } from './http/routes/net-worth.js';
 import { recurringRoutes } from './http/routes/recurring.js';
+import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
+import { itemRoutes } from './http/routes/items.js';
+import { linkPageRoutes } from './http/routes/link-page.js';
+import { plaidLinkRoutes } from './http/routes/plaid-link.js';
+import { plaidWebhookRoutes } from './http/routes/plaid-webhook.js';
 import { healthRoutes } from './http/routes/system/health.js';
+import type { JobQueue } from './jobs/registry.js';
 import { loggerOptions, type Logger } from './lib/logger.js';
 import { packageVersion } from './lib/package-info.js';
+import type { PlaidClient } from './plaid/client.js';
 
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   /** A pino logger; defaults to one at config.logLevel on stdout. */
   logger?: Logger;
+  /** Plaid through our adapter (the emulator's URL in emulator mode). */
+  plaid: PlaidClient;
+  /** Where sync and webhook work is enqueued (pg-boss on the same database). */
+  jobs: JobQueue;
 }
 
-export type App = FastifyInstance & { services: Services };
+export type App = FastifyInstance & { services: Services & PipelineServices };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the HTTP application (not listening). Tests build it too and call it with inject or a socket. */
-export async function buildApp({ config, database, logger }: AppDeps): Promise<App> {
+export async function buildApp({ config, database, logger, plaid, jobs }: AppDeps): Promise<App> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
@@ -56,14 +73,30 @@ export async function buildApp({ config, database, logger }: AppDeps): Promise<A
     reply.header('x-request-id', request.id);
   });
 
-  const services = createServices(database.db, config);
+  const core = createServices(database.db, config);
+  // Follows DATA_DIR/keyring.json, so `finance-api keys rotate` takes effect without a restart.
+  const cipher = createReloadingAccessTokenCipher({
+    dataDir: config.dataDir,
+    configKeyBase64: config.encryptionKeyBase64,
+    logger: app.log as Logger,
+  });
+  const services = {
+    ...core,
+    ...createPipelineServices(database.db, config, core, { plaid, jobs, cipher, logger: app.log as Logger }),
+  };
   app.decorate('services', services);
 
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimitBytes });
   await app.register(helmet, {
     // The API answers JSON; the docs page needs Swagger UI's own inline style.
     contentSecurityPolicy: {
-      directives: { 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"] },
+      directives: {
+        'img-src': ["'self'", 'data:'],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        // The /link page loads Plaid Link (script and iframe) from Plaid's CDN with real Plaid keys.
+        'script-src': ["'self'", 'https://cdn.plaid.com'],
+        'frame-src': ["'self'", 'https://cdn.plaid.com'],
+      },
     },
   });
   await app.register(cors, {
@@ -92,6 +125,14 @@ export async function buildApp({ config, database, logger }: AppDeps): Promise<A
   await app.register(netWorthRoutes, { analytics: services.analytics, accounts: services.accounts });
   await app.register(cashflowRoutes, { analytics: services.analytics, accounts: services.accounts });
   await app.register(recurringRoutes, { analytics: services.analytics, accounts: services.accounts });
+  // Plaid calls it: no bearer token; its raw-body parser stays scoped to this plugin.
+  await app.register(plaidWebhookRoutes, { webhooks: services.webhooks });
+  await app.register(syncRoutes, { syncRequests: services.syncRequests });
+  await app.register(plaidLinkRoutes, { items: services.items });
+  await app.register(itemRoutes, { items: services.items });
+  await app.register(linkPageRoutes, {
+    emulatorUrl: config.plaid.mode === 'emulator' ? plaid.basePath : undefined,
+  });
 
   await app.ready();
   return app as unknown as App;

@@ -8,7 +8,10 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { runMigrations } from './db/migrate.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { startEmbeddedEmulator, type EmbeddedEmulator } from './plaid/embedded-emulator.js';
+import { startJobQueue, type JobQueueHandle } from './jobs/queue.js';
+import { startWorker } from './jobs/worker.js';
+import { connectPlaid, type PlaidConnection } from './plaid/connect.js';
+import type { EmbeddedEmulator } from './plaid/embedded-emulator.js';
 
 /** Unix socket paths are limited to about 107 bytes. */
 const MAX_SOCKET_PATH = 100;
@@ -41,29 +44,62 @@ export async function startServer(
     );
   }
 
-  const database: DatabaseHandle = await openDatabase(
-    config.database.kind === 'pglite'
-      ? { kind: 'pglite', dataDir: config.database.dataDir }
-      : { kind: 'postgres', url: config.database.url },
-    { controlSocket: usableSocket },
-  );
+  let plaid: PlaidConnection | undefined;
+  let database: DatabaseHandle | undefined;
+  let queue: JobQueueHandle | undefined;
   let app: App | undefined;
   let control: { close(): Promise<unknown> } | undefined;
-  let plaidEmulator: EmbeddedEmulator | undefined;
   try {
-    await runMigrations(database);
-    app = await buildApp({ config, database, logger });
+    // The emulator loads while the database opens and migrates.
+    const [connected, opened] = await Promise.allSettled([
+      connectPlaid(config, logger),
+      openDatabase(
+        config.database.kind === 'pglite'
+          ? { kind: 'pglite', dataDir: config.database.dataDir }
+          : { kind: 'postgres', url: config.database.url },
+        { controlSocket: usableSocket },
+      ).then(async (handle) => {
+        database = handle;
+        await runMigrations(handle);
+        return handle;
+      }),
+    ]);
+    if (connected.status === 'fulfilled') plaid = connected.value;
+    if (connected.status === 'rejected') throw connected.reason;
+    if (opened.status === 'rejected') throw opened.reason;
+    const db = opened.value;
+    const plaidConnection = connected.value;
+    queue = await startJobQueue({
+      database: db,
+      jobs: config.jobs,
+      logger: logger.child({ component: 'jobs' }),
+      supervise: config.jobs.inProcess,
+    });
+    app = await buildApp({ config, database: db, logger, plaid: plaidConnection.client, jobs: queue });
+    if (config.jobs.inProcess) {
+      const services = app.services;
+      await startWorker({
+        db: db.db,
+        queue,
+        sync: services.sync,
+        processWebhook: (id) => services.webhooks.process(id),
+        jobs: config.jobs,
+        logger,
+      });
+    }
     if (usableSocket) control = await startControlServer(usableSocket, app.services, logger);
     await app.listen({ host: config.host, port: config.port });
-    // After listening, so that the API is ready while the emulator loads.
-    if (config.plaid.mode === 'emulator') plaidEmulator = await startEmbeddedEmulator(config.plaid, logger);
   } catch (error) {
-    await plaidEmulator?.close().catch(() => undefined);
     await control?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
-    await database.close().catch(() => undefined);
+    await queue?.stop().catch(() => undefined);
+    await plaid?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
     throw error;
   }
+  const plaidEmulator = plaid?.emulator;
+  const openedDatabase = database!;
+  const runningQueue = queue;
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -75,10 +111,8 @@ export async function startServer(
       docs: `${url}/docs`,
       database:
         config.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'postgres',
-      plaid:
-        config.plaid.mode === 'emulator'
-          ? `offline emulator at ${plaidEmulator?.url} (no PLAID_CLIENT_ID/PLAID_SECRET set)`
-          : `Plaid ${config.plaid.env}`,
+      plaid: plaid?.describe,
+      jobs: config.jobs.inProcess ? 'worker and scheduler in this process' : 'enqueue only',
       startupMs: Math.round(performance.now() - startedAt),
     },
     'finance-api is ready',
@@ -94,9 +128,10 @@ export async function startServer(
     close: () => {
       closing ??= (async () => {
         await runningApp.close(); // stops accepting, lets in-flight requests finish
-        await plaidEmulator?.close();
+        await runningQueue.stop(); // lets running jobs finish
+        await plaid?.close();
         await control?.close();
-        await database.close();
+        await openedDatabase.close();
       })();
       return closing;
     },
@@ -110,7 +145,8 @@ export function startupBanner(url: string, config: Config, plaidEmulator?: Embed
     `  Finance Aggregation API is running at ${url}`,
     `  API docs:      ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
     `  Database:      ${config.database.kind === 'pglite' ? `embedded (${path.resolve(config.dataDir)})` : 'PostgreSQL server'}`,
-    `  Plaid:         ${config.plaid.mode === 'emulator' ? `offline emulator at ${plaidEmulator?.url ?? '?'} (set PLAID_CLIENT_ID and PLAID_SECRET for real Plaid)` : `Plaid ${config.plaid.env}`}`,
+    `  Plaid:         ${config.plaid.mode === 'emulator' ? `offline emulator at ${plaidEmulator?.url ?? config.plaid.url ?? '?'} (set PLAID_CLIENT_ID and PLAID_SECRET for real Plaid)` : `Plaid ${config.plaid.env}`}`,
+    `  Jobs:          ${config.jobs.inProcess ? `worker and scheduler in this process (refresh: ${config.jobs.refreshCron} UTC)` : 'enqueued here, run by `finance-api worker` processes'}`,
     '',
     '  Create a user and a personal access token (in another terminal):',
     `    ${cli} users create --email you@example.com`,

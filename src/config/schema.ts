@@ -1,3 +1,4 @@
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 
 /**
@@ -53,6 +54,11 @@ export const configSchema = z
       .max(65535, { message: 'expected a port number from 0 to 65535' })
       .default(0),
     PLAID_EMULATOR_SEED: z.coerce.number({ message: 'expected a whole number' }).int().min(0).default(1),
+    /** An emulator that already runs elsewhere (`finance-api emulator`): used instead of an in-process one. */
+    PLAID_EMULATOR_URL: optionalString.pipe(
+      z.url({ message: 'expected an absolute http(s) URL' }).optional(),
+    ),
+    PLAID_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(60_000),
     PLAID_ENV: z
       .enum(['sandbox', 'production'], { message: 'expected sandbox or production' })
       .default('sandbox'),
@@ -79,6 +85,20 @@ export const configSchema = z
       .default(1024 * 1024),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    SCHED_BALANCE_REFRESH_CRON: z
+      .string()
+      .trim()
+      .default('0 6 * * *')
+      .refine((value) => isCron(value), {
+        message: 'expected a cron expression of five fields, e.g. "0 6 * * *" (daily at 06:00 UTC)',
+      }),
+    JOBS_IN_PROCESS: booleanString.default(true),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+    WORKER_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+    SYNC_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(5),
+    SYNC_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    SYNC_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+    SYNC_LOCK_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(60),
   })
   .superRefine((value, ctx) => {
     if (value.DATABASE_URL) {
@@ -103,6 +123,16 @@ export const configSchema = z
 
 type RawConfig = z.output<typeof configSchema>;
 
+function isCron(value: string): boolean {
+  if (value.split(/\s+/).length !== 5) return false;
+  try {
+    cronParser.parseExpression(value, { tz: 'UTC' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -115,14 +145,28 @@ export interface Config {
   jwtTtlSeconds: number;
   encryptionKeyBase64: string;
   plaid:
-    | { mode: 'emulator'; port: number; seed: number }
+    | { mode: 'emulator'; port: number; seed: number; url?: string }
     | { mode: 'plaid'; env: 'sandbox' | 'production'; clientId: string; secret: string };
+  /** Per-request timeout of every Plaid call. */
+  plaidTimeoutMs: number;
   logLevel: RawConfig['LOG_LEVEL'];
   allowRegistration: boolean;
   corsOrigins: string[];
   bodyLimitBytes: number;
   authRateLimitPerMinute: number;
   shutdownTimeoutMs: number;
+  jobs: {
+    /** Run the job worker and the scheduler in the API process (always so in embedded mode). */
+    inProcess: boolean;
+    concurrency: number;
+    pollIntervalSeconds: number;
+    refreshCron: string;
+    retryLimit: number;
+    retryDelaySeconds: number;
+    timeoutSeconds: number;
+    /** The per-item lock's lease; a killed worker's item is taken over after at most this long. */
+    lockLeaseSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -177,12 +221,28 @@ export function buildConfig(
     plaid:
       raw.PLAID_CLIENT_ID && raw.PLAID_SECRET
         ? { mode: 'plaid', env: raw.PLAID_ENV, clientId: raw.PLAID_CLIENT_ID, secret: raw.PLAID_SECRET }
-        : { mode: 'emulator', port: raw.PLAID_EMULATOR_PORT, seed: raw.PLAID_EMULATOR_SEED },
+        : {
+            mode: 'emulator',
+            port: raw.PLAID_EMULATOR_PORT,
+            seed: raw.PLAID_EMULATOR_SEED,
+            ...(raw.PLAID_EMULATOR_URL ? { url: raw.PLAID_EMULATOR_URL.replace(/\/+$/, '') } : {}),
+          },
+    plaidTimeoutMs: raw.PLAID_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,
     allowRegistration: raw.ALLOW_REGISTRATION,
     corsOrigins: raw.CORS_ORIGINS,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    jobs: {
+      inProcess: raw.DATABASE_URL ? raw.JOBS_IN_PROCESS : true,
+      concurrency: raw.WORKER_CONCURRENCY,
+      pollIntervalSeconds: raw.WORKER_POLL_INTERVAL_SECONDS,
+      refreshCron: raw.SCHED_BALANCE_REFRESH_CRON,
+      retryLimit: raw.SYNC_RETRY_LIMIT,
+      retryDelaySeconds: raw.SYNC_RETRY_DELAY_SECONDS,
+      timeoutSeconds: raw.SYNC_JOB_TIMEOUT_SECONDS,
+      lockLeaseSeconds: raw.SYNC_LOCK_LEASE_SECONDS,
+    },
   };
 }

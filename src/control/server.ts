@@ -1,7 +1,6 @@
 import { chmod, rm } from 'node:fs/promises';
 import Fastify from 'fastify';
-import { isAdminCommandName, runAdminCommand } from '../domain/admin/commands.js';
-import type { Services } from '../domain/services.js';
+import { isAdminCommandName, runAdminCommand, type AdminServices } from '../domain/admin/commands.js';
 import { isAppError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -11,7 +10,8 @@ import type { Logger } from '../lib/logger.js';
  */
 export async function startControlServer(
   socketPath: string,
-  services: Services,
+  /** The app's services; with its access-token cipher, `keys.reencrypt` runs in this process too. */
+  services: AdminServices,
   logger: Logger,
 ): Promise<{ close(): Promise<unknown> }> {
   const control = Fastify({ loggerInstance: logger.child({ component: 'control' }) });

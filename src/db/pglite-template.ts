@@ -4,16 +4,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The template of an empty embedded cluster (made by scripts/pglite-template.ts after `npm ci`): a fresh
- * data directory restores it in about a second instead of running initdb inside WebAssembly (about three).
- * One file per PGlite version, in node_modules/.cache, so it goes away with node_modules. Optional.
+ * The template of a migrated embedded cluster (made by scripts/pglite-template.ts after `npm ci`: our
+ * migrations and the job queue's schema): a fresh data directory restores it in about a second instead of
+ * running initdb inside WebAssembly and every migration. The start still applies any migration the
+ * template lacks. One file per install, in node_modules/.cache, so it goes away with node_modules.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function pgliteTemplatePath(): string {
   const manifest = path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json');
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  return path.join(root, 'node_modules', '.cache', 'finance-api', `pglite-${version}-template.tar.gz`);
+  return path.join(root, 'node_modules', '.cache', 'finance-api', `pglite-${version}-migrated-template.tar.gz`);
 }
 
 /** The template to start a fresh cluster from, when `dir` holds no cluster yet and a template exists. */

@@ -1,15 +1,25 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
+import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
+import type { JobQueue } from '../jobs/registry.js';
+import type { Logger } from '../lib/logger.js';
+import type { PlaidClient } from '../plaid/client.js';
 import { createAccountsService } from './accounts/service.js';
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
+import { accessTokenCipherFromKeys, type AccessTokenCipher } from './items/access-token-cipher.js';
+import { createItemLinking } from './items/item-linking.js';
+import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
+import { createSyncRequestsService } from './sync/requests.js';
+import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
 import { createTransactionsService } from './transactions/service.js';
 import { createUsersService } from './users/service.js';
+import { createWebhookService } from './webhooks/service.js';
 
-/** Wires repositories into the domain services; the HTTP app and the CLI both use this. */
+/** Wires repositories into the domain services; the HTTP app, the worker and the CLI use this. */
 export function createServices(
   db: Database,
   config: Pick<Config, 'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl'>,
@@ -34,3 +44,67 @@ export function createServices(
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+/** The edges the pipeline needs: Plaid (through our adapter) and the job queue. */
+export interface PipelineDeps {
+  plaid: PlaidClient;
+  jobs: JobQueue;
+  /** Defaults to a cipher over config.encryptionKeyBase64. */
+  cipher?: AccessTokenCipher;
+  logger?: Logger;
+}
+
+/** The Plaid pipeline's services (linking, items, sync, webhooks) over the core services. */
+export function createPipelineServices(
+  db: Database,
+  config: Pick<Config, 'encryptionKeyBase64' | 'publicUrl' | 'jwtSecretKey'>,
+  core: Services,
+  deps: PipelineDeps,
+) {
+  const cipher = deps.cipher ?? accessTokenCipherFromKeys(config.encryptionKeyBase64);
+  return {
+    sync: createSyncService({
+      db,
+      plaid: deps.plaid,
+      cipher,
+      materializers: core.materializers,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+    syncRequests: createSyncRequestsService({
+      items: core.repositories.items,
+      runs: createSyncRunsRepository(db),
+      jobs: deps.jobs,
+      cursors: createCursorCodec(config.jwtSecretKey),
+    }),
+    items: createItemsService({
+      items: core.repositories.items,
+      accounts: core.repositories.accounts,
+      linking: createItemLinking({
+        db,
+        plaid: deps.plaid,
+        cipher,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      }),
+      plaid: deps.plaid,
+      cipher,
+      jobs: deps.jobs,
+      materializers: core.materializers,
+      webhookUrl: `${config.publicUrl}${PLAID_WEBHOOK_PATH}`,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+    // Plaid webhooks: receive (HTTP route) and process (job worker); one verifier, keys cached by kid.
+    webhooks: createWebhookService({
+      db,
+      plaid: deps.plaid,
+      cipher,
+      jobs: deps.jobs,
+      materializers: core.materializers,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+    plaid: deps.plaid,
+    jobs: deps.jobs,
+    cipher,
+  };
+}
+
+export type PipelineServices = ReturnType<typeof createPipelineServices>;

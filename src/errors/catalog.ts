@@ -55,6 +55,15 @@ export const errors = {
       `This operation needs a token with the '${needed}' scope.`,
       { headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${needed}"` } },
     ),
+  /** A Plaid webhook whose `Plaid-Verification` did not verify; `reason` is a WebhookRejectionReason. */
+  webhookRejected: (reason: string) =>
+    new AppError(
+      'WEBHOOK_REJECTED',
+      401,
+      'Webhook rejected',
+      `The Plaid-Verification header did not verify (${reason}); the webhook was recorded and ignored.`,
+      { headers: { 'www-authenticate': 'Plaid-Verification' } },
+    ),
   notFound: (resource: string, id?: string) =>
     new AppError(
       'NOT_FOUND',
@@ -77,6 +86,57 @@ export const errors = {
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
   notReady: (detail: string) => new AppError('NOT_READY', 503, 'Service not ready', detail),
+  // Linking and items (Plaid). Plaid's own error code is named in the detail, never its message text.
+  invalidPublicToken: () =>
+    new AppError(
+      'INVALID_PUBLIC_TOKEN',
+      400,
+      'Invalid public token',
+      'Plaid did not accept this public_token: it is unknown, expired (30 minutes), from another ' +
+        'environment or already exchanged. Open Link again to get a new one.',
+      { errors: [{ field: 'body.public_token', message: 'unknown, expired or already exchanged' }] },
+    ),
+  plaidUnavailable: (plaidCode: string, retryAfterSeconds: number) =>
+    new AppError(
+      'PLAID_UNAVAILABLE',
+      502,
+      'Plaid is unavailable',
+      `Plaid could not be reached or is temporarily failing (${plaidCode}); nothing was changed. ` +
+        `Try again in ${retryAfterSeconds} s.`,
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
+  plaidRequestFailed: (plaidCode: string) =>
+    new AppError(
+      'PLAID_REQUEST_FAILED',
+      502,
+      'Plaid refused the request',
+      `Plaid answered ${plaidCode}; nothing was changed. This is usually a configuration problem of ` +
+        'this service (keys, environment, enabled products); the error was logged with this request id.',
+    ),
+  itemUpdateNotNeeded: (itemId: string) =>
+    new AppError(
+      'ITEM_UPDATE_NOT_NEEDED',
+      409,
+      'Item does not need an update',
+      `Item ${itemId} is in good health: update mode is only for an item whose login needs its owner ` +
+        '(status login_required or pending_expiration) or that has new accounts to share. To add ' +
+        'accounts anyway, send account_selection: true.',
+    ),
+  itemNotRepairable: (itemId: string, status: string) =>
+    new AppError(
+      'ITEM_NOT_REPAIRABLE',
+      409,
+      'Item cannot be repaired',
+      `Item ${itemId} has status ${status}: Link update mode cannot fix it. Delete it and link the ` +
+        'institution again.',
+    ),
+  itemStillNeedsUpdate: (itemId: string, plaidCode: string) =>
+    new AppError(
+      'ITEM_STILL_NEEDS_UPDATE',
+      409,
+      'Item still needs its owner',
+      `Plaid still reports ${plaidCode} for item ${itemId}: complete Link update mode first.`,
+    ),
   internal: () =>
     new AppError(
       'INTERNAL_ERROR',

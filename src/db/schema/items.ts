@@ -35,6 +35,15 @@ export const plaidItems = pgTable(
     transactionsCursor: text('transactions_cursor'),
     lastError: jsonb('last_error'),
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+    /**
+     * When Plaid said the login has accounts its owner has not shared with us yet (ITEM
+     * NEW_ACCOUNTS_AVAILABLE webhook); null when there is nothing to add. Link update mode with account
+     * selection clears it. A column of its own: `last_error` is cleared by every successful sync.
+     */
+    newAccountsAvailableAt: timestamp('new_accounts_available_at', { withTimezone: true }),
+    /** The per-item sync lock: which worker syncs the item, until when (a lease, renewed while it runs). */
+    syncLockOwner: text('sync_lock_owner'),
+    syncLockExpiresAt: timestamp('sync_lock_expires_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

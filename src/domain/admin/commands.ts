@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { apiTokenScopes } from '../../db/schema/index.js';
 import { toApiTokenView, type ApiTokenView } from '../auth/service.js';
+import type { AccessTokenCipher } from '../items/access-token-cipher.js';
+import { reencryptAccessTokens, type ReencryptResult } from '../items/key-rotation.js';
+import { isReloadingCipher } from '../items/keyring.js';
 import type { Services } from '../services.js';
+import { AppError } from '../../errors/app-error.js';
 import { emailSchema, passwordSchema } from '../users/rules.js';
 import { toUserView, type UserView } from '../users/service.js';
 import { errors } from '../../errors/catalog.js';
@@ -21,6 +25,28 @@ const createTokenInput = z.strictObject({
 });
 const listTokensInput = z.strictObject({ email: emailSchema });
 const revokeTokenInput = z.strictObject({ id: z.uuid({ message: 'expected a token id (UUID)' }) });
+const noInput = z.strictObject({});
+const reencryptInput = z.strictObject({
+  /** The key ring's active key as the CLI sees it; the command refuses to run under another key. */
+  expectedActiveKeyId: z.string().regex(/^[0-9a-f]{8}$/, { message: 'expected a key id (8 hex digits)' }),
+  afterId: z.uuid({ message: 'expected an item id (UUID)' }).optional(),
+  limit: z.number().int().min(1).max(1000).default(200),
+});
+
+/** What the commands run on: the core services, and the process's access-token cipher when it has one. */
+export type AdminServices = Services & { cipher?: AccessTokenCipher };
+
+/** The process that would re-encrypt does not encrypt with the key ring's active key. */
+function keyRingNotLoaded(expected: string, actual: string): AppError {
+  return new AppError(
+    'KEY_RING_NOT_LOADED',
+    409,
+    'Key ring not loaded',
+    `The service encrypts with key ${actual}, not with the key ring's active key ${expected}: it does not ` +
+      'follow DATA_DIR/keyring.json, or another rotation happened meanwhile. Nothing was re-encrypted; ' +
+      'run `finance-api keys reencrypt` once it does.',
+  );
+}
 
 export const adminCommands = {
   'users.create': {
@@ -60,6 +86,39 @@ export const adminCommands = {
       return toApiTokenView(row);
     },
   },
+  'keys.status': {
+    input: noInput,
+    /** The key this process encrypts with, and whether it follows DATA_DIR/keyring.json. */
+    async run(services: AdminServices): Promise<{ activeKeyId: string | null; followsKeyRing: boolean }> {
+      const { cipher } = services;
+      if (!cipher) return { activeKeyId: null, followsKeyRing: false };
+      if (isReloadingCipher(cipher)) cipher.refresh();
+      return { activeKeyId: cipher.activeKeyId, followsKeyRing: isReloadingCipher(cipher) };
+    },
+  },
+  'keys.usage': {
+    input: noInput,
+    /** How many items each key id encrypts (ids and counts only, never key material). */
+    async run(services: AdminServices): Promise<{ keyId: string; items: number }[]> {
+      return services.repositories.items.countItemsByKeyId();
+    },
+  },
+  'keys.reencrypt': {
+    input: reencryptInput,
+    /** One chunk of the re-encryption walk; the CLI calls it until `nextAfterId` is null. */
+    async run(services: AdminServices, input: z.output<typeof reencryptInput>): Promise<ReencryptResult> {
+      const { cipher } = services;
+      if (!cipher) throw keyRingNotLoaded(input.expectedActiveKeyId, '(none)');
+      if (isReloadingCipher(cipher)) cipher.refresh();
+      if (cipher.activeKeyId !== input.expectedActiveKeyId) {
+        throw keyRingNotLoaded(input.expectedActiveKeyId, cipher.activeKeyId);
+      }
+      return reencryptAccessTokens(
+        { items: services.repositories.items, cipher },
+        { afterId: input.afterId, maxItems: input.limit },
+      );
+    },
+  },
 } as const;
 
 export type AdminCommandName = keyof typeof adminCommands;
@@ -70,7 +129,7 @@ export function isAdminCommandName(name: string): name is AdminCommandName {
 
 /** Validates the input and runs the command; input problems are AppErrors naming the option. */
 export async function runAdminCommand(
-  services: Services,
+  services: AdminServices,
   name: AdminCommandName,
   rawInput: unknown,
 ): Promise<unknown> {
@@ -85,5 +144,5 @@ export async function runAdminCommand(
       ),
     );
   }
-  return (command.run as (s: Services, i: unknown) => Promise<unknown>)(services, parsed.data);
+  return (command.run as (s: AdminServices, i: unknown) => Promise<unknown>)(services, parsed.data);
 }

@@ -73,6 +73,12 @@ export interface SyncItemResult {
   analyticsRefreshed: boolean;
 }
 
+export interface SyncItemOptions {
+  trigger: SyncTrigger;
+  /** Ledger rows queued with the job (one per product); runs without one get a new row. */
+  runIds?: string[];
+}
+
 interface Counts {
   added: number;
   modified: number;
@@ -253,6 +259,13 @@ export function createSyncService(deps: SyncServiceDeps) {
     return { added: rows.length, modified: 0, removed: 0 };
   }
 
+  /** The job's queued ledger rows, by product (rows of another user or already run are ignored). */
+  async function queuedRunsByProduct(userId: string, runIds: string[]): Promise<Map<SyncProduct, string>> {
+    if (runIds.length === 0) return new Map();
+    const rows = await runs.findRuns(userId, runIds);
+    return new Map(rows.filter((r) => r.status === 'queued').map((r) => [r.product, r.id]));
+  }
+
   const steps: Record<SyncProduct, (ctx: RunContext) => Promise<Counts>> = {
     accounts: syncAccounts,
     transactions: syncTransactions,
@@ -265,22 +278,33 @@ export function createSyncService(deps: SyncServiceDeps) {
     base: Omit<RunContext, 'runId' | 'requestIds'>,
     product: SyncProduct,
     trigger: SyncTrigger,
+    queuedRunIds: ReadonlyMap<SyncProduct, string>,
   ): Promise<ProductRunResult> {
-    const runId = await runs.startSyncRun({
-      userId: base.userId,
-      itemId: base.item.id,
-      product,
-      trigger,
-      startedAt: now(),
-      cursorBefore: product === 'transactions' ? (base.item.transactionsCursor ?? null) : null,
-    });
+    const startedAt = now();
+    const cursorBefore = product === 'transactions' ? (base.item.transactionsCursor ?? null) : null;
+    const queued = queuedRunIds.get(product);
+    const claimed =
+      queued !== undefined && (await runs.claimQueuedRun(base.userId, queued, { startedAt, cursorBefore }));
+    const runId = claimed
+      ? queued
+      : await runs.startSyncRun({
+          userId: base.userId,
+          itemId: base.item.id,
+          product,
+          trigger,
+          startedAt,
+          cursorBefore,
+        });
     const ctx: RunContext = { ...base, runId, requestIds: [] };
     try {
       const counts = await steps[product](ctx);
       await runs.finishSyncRun(base.userId, runId, {
         status: 'succeeded',
         finishedAt: now(),
-        ...counts,
+        addedCount: counts.added,
+        modifiedCount: counts.modified,
+        removedCount: counts.removed,
+        ...(counts.cursorAfter !== undefined ? { cursorAfter: counts.cursorAfter } : {}),
         plaidRequestIds: ctx.requestIds,
       });
       return { product, runId, status: 'succeeded', ...counts };
@@ -308,14 +332,18 @@ export function createSyncService(deps: SyncServiceDeps) {
    * Syncs every product of one item of `userId`. Throws `notFound` for an item that is not the caller's.
    * Never throws for Plaid errors: they end up in the product runs, the item's status and the result.
    */
-  async function syncItem(
-    userId: string,
-    itemId: string,
-    options: { trigger: SyncTrigger },
-  ): Promise<SyncItemResult> {
+  async function syncItem(userId: string, itemId: string, options: SyncItemOptions): Promise<SyncItemResult> {
     const item = await items.findItem(userId, itemId);
     if (!item) throw errors.notFound('item', itemId);
+    const queuedRunIds = await queuedRunsByProduct(userId, options.runIds ?? []);
     if (BLOCKED_ITEM_STATUSES.has(item.status)) {
+      await runs.skipQueuedRuns(userId, [...queuedRunIds.values()], now(), {
+        kind: 'internal',
+        name: 'ItemNeedsOwner',
+        message: `the item is ${item.status}; it is not synced until its owner repairs it`,
+        retryable: false,
+        retryAfterMs: null,
+      });
       return {
         itemId,
         status: 'blocked',
@@ -335,7 +363,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const results: ProductRunResult[] = [];
     let itemStatus: ItemStatus = item.status;
     for (const product of PRODUCTS) {
-      const result = await runProduct(base, product, options.trigger);
+      const result = await runProduct(base, product, options.trigger, queuedRunIds);
       results.push(result);
       const error = result.error;
       if (error?.kind === 'plaid' && error.itemStatus) {

@@ -1,0 +1,1 @@
+ALTER TABLE "plaid_items" ADD COLUMN "new_accounts_available_at" timestamp with time zone;

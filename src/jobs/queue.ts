@@ -1,0 +1,199 @@
+/**
+ * The job queue: pg-boss on the service's own database. On PostgreSQL it shares the node-postgres pool;
+ * in embedded mode it runs on the same PGlite instance (only one process may open it) through a small
+ * `executeSql` adapter. Jobs survive restarts, retries back off exponentially with jitter, and sync jobs
+ * that exhaust their retries are copied to a dead-letter queue and kept.
+ */
+
+import { randomUUID } from 'node:crypto';
+import PgBoss from 'pg-boss';
+import type { Config } from '../config/schema.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
+import { syncProducts } from '../db/schema/index.js';
+import type { Logger } from '../lib/logger.js';
+import {
+  QUEUES,
+  type EnqueuedSync,
+  type JobPayloads,
+  type JobQueue,
+  type PlaidWebhookJob,
+  type SyncRequest,
+} from './registry.js';
+
+export const JOBS_SCHEMA = 'pgboss';
+
+export type JobsConfig = Config['jobs'];
+
+interface SqlResult {
+  rows: unknown[];
+}
+
+/** pg-boss's `db` contract over PGlite: multi-statement text without parameters goes through `exec`. */
+function pgliteExecutor(pglite: NonNullable<DatabaseHandle['pglite']>) {
+  return {
+    async executeSql(text: string, values?: unknown[]): Promise<SqlResult> {
+      try {
+        if (values && values.length > 0) return await pglite.query(text, values);
+        const results = await pglite.exec(text);
+        return results.at(-1) ?? { rows: [] };
+      } catch (error) {
+        // A failed multi-statement transaction leaves the one shared session aborted: end it.
+        await pglite.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}
+
+function poolExecutor(pool: NonNullable<DatabaseHandle['pool']>) {
+  return {
+    executeSql: (text: string, values?: unknown[]): Promise<SqlResult> => pool.query(text, values),
+  };
+}
+
+export interface JobQueueHandle extends JobQueue {
+  readonly boss: PgBoss;
+  /** Registers a handler; `concurrency` polling loops of one job each. */
+  work<N extends keyof JobPayloads>(
+    name: N,
+    options: { concurrency: number; pollIntervalSeconds: number },
+    handler: (job: { id: string; data: JobPayloads[N]; retryCount: number }) => Promise<unknown>,
+  ): Promise<void>;
+  /** Re-runs a sync job later (another worker holds the item); false when a pending job absorbs it. */
+  deferSync(data: JobPayloads[typeof QUEUES.syncItem], afterSeconds: number): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export interface StartJobQueueOptions {
+  database: DatabaseHandle;
+  jobs: JobsConfig;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Run pg-boss's maintenance and cron timekeeping in this process (workers and embedded mode). */
+  supervise: boolean;
+}
+
+/** Starts pg-boss (creating its schema on first use) and the queues; stop() waits for running jobs. */
+export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQueueHandle> {
+  const { database, jobs, logger } = options;
+  const db = database.pglite
+    ? pgliteExecutor(database.pglite)
+    : database.pool
+      ? poolExecutor(database.pool)
+      : undefined;
+  if (!db) throw new Error('the job queue needs a PGlite instance or a PostgreSQL pool');
+
+  const boss = new PgBoss({
+    db,
+    schema: JOBS_SCHEMA,
+    migrate: true,
+    supervise: options.supervise,
+    schedule: options.supervise,
+    // Lost jobs (a killed worker) are failed and retried within a minute of their expiry.
+    maintenanceIntervalSeconds: 60,
+    archiveCompletedAfterSeconds: 24 * 3600,
+    archiveFailedAfterSeconds: 30 * 24 * 3600,
+    deleteAfterDays: 30,
+  });
+  boss.on('error', (error: Error) => logger.error({ err: error.message }, 'job queue error'));
+  await boss.start();
+
+  await boss.createQueue(QUEUES.syncItemDead, { name: QUEUES.syncItemDead, policy: 'standard' });
+  // 'short': at most one created (pending) job per singleton key (the item): it absorbs further requests.
+  const syncQueue = {
+    name: QUEUES.syncItem,
+    policy: 'short' as const,
+    retryLimit: jobs.retryLimit,
+    retryDelay: jobs.retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: jobs.timeoutSeconds,
+    deadLetter: QUEUES.syncItemDead,
+  };
+  await boss.createQueue(QUEUES.syncItem, syncQueue);
+  await boss.updateQueue(QUEUES.syncItem, syncQueue);
+  const webhookQueue = {
+    name: QUEUES.plaidWebhook,
+    policy: 'standard' as const,
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 300,
+  };
+  await boss.createQueue(QUEUES.plaidWebhook, webhookQueue);
+  await boss.updateQueue(QUEUES.plaidWebhook, webhookQueue);
+  await boss.createQueue(QUEUES.scheduledRefresh, {
+    name: QUEUES.scheduledRefresh,
+    policy: 'short',
+    retryLimit: 2,
+    expireInSeconds: 600,
+  });
+
+  const runs = createSyncRunsRepository(database.db);
+  let stopped = false;
+
+  async function pendingSyncJob(itemId: string): Promise<{ id: string; runIds: string[] } | undefined> {
+    const result = (await db!.executeSql(
+      `SELECT id, data FROM ${JOBS_SCHEMA}.job
+        WHERE name = $1 AND singleton_key = $2 AND state = 'created'
+        ORDER BY created_on LIMIT 1`,
+      [QUEUES.syncItem, itemId],
+    )) as { rows: { id: string; data: { runIds?: string[] } }[] };
+    const row = result.rows[0];
+    return row ? { id: row.id, runIds: row.data.runIds ?? [] } : undefined;
+  }
+
+  const handle: JobQueueHandle = {
+    boss,
+
+    async enqueueSync(request: SyncRequest): Promise<EnqueuedSync> {
+      // The ledger rows first, so that a worker that picks the job up at once finds them.
+      const runIds = await runs.createQueuedRuns({ ...request, products: [...syncProducts] });
+      const jobId = await boss.send(
+        QUEUES.syncItem,
+        { ...request, runIds },
+        { singletonKey: request.itemId, id: randomUUID() },
+      );
+      if (jobId) return { itemId: request.itemId, jobId, absorbed: false, runIds };
+      // A pending job for the item absorbs the request: report its runs instead.
+      await runs.deleteQueuedRuns(request.userId, runIds);
+      const pending = await pendingSyncJob(request.itemId);
+      return {
+        itemId: request.itemId,
+        jobId: pending?.id ?? null,
+        absorbed: true,
+        runIds: pending?.runIds ?? [],
+      };
+    },
+
+    async enqueueWebhook(job: PlaidWebhookJob): Promise<void> {
+      await boss.send(QUEUES.plaidWebhook, job);
+    },
+
+    async deferSync(data, afterSeconds) {
+      const id = await boss.send(QUEUES.syncItem, data, {
+        singletonKey: data.itemId,
+        startAfter: Math.max(1, Math.ceil(afterSeconds)),
+      });
+      return id !== null;
+    },
+
+    async work(name, { concurrency, pollIntervalSeconds }, handler) {
+      for (let i = 0; i < concurrency; i++) {
+        await boss.work<JobPayloads[typeof name]>(
+          name,
+          { batchSize: 1, pollingIntervalSeconds: pollIntervalSeconds, includeMetadata: true },
+          async ([job]) => {
+            if (!job || stopped) return;
+            return handler({ id: job.id, data: job.data, retryCount: job.retryCount });
+          },
+        );
+      }
+    },
+
+    async stop() {
+      stopped = true;
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+    },
+  };
+  return handle;
+}

@@ -1,0 +1,131 @@
+/**
+ * The `worker` entrypoint: runs the job handlers (sync, webhooks, scheduled refresh) against a PostgreSQL
+ * server, beside any number of API processes and other workers. Embedded mode needs none: `npm start`
+ * runs the worker in the API process (only one process may open the PGlite directory).
+ */
+
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from './config/load.js';
+import { ConfigError, type Config } from './config/schema.js';
+import { openDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
+import { createPipelineServices, createServices } from './domain/services.js';
+import { startJobQueue } from './jobs/queue.js';
+import { startWorker } from './jobs/worker.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { connectPlaid } from './plaid/connect.js';
+
+export interface RunningWorker {
+  owner: string;
+  close(): Promise<void>;
+}
+
+export async function runWorker(config: Config, logger: Logger): Promise<RunningWorker> {
+  if (config.database.kind !== 'postgres') {
+    throw new ConfigError([
+      {
+        variable: 'DATABASE_URL',
+        message:
+          'a separate worker needs a PostgreSQL server; with the embedded database `npm start` runs the worker itself',
+      },
+    ]);
+  }
+  const database = await openDatabase({ kind: 'postgres', url: config.database.url });
+  try {
+    await runMigrations(database);
+    const plaid = await connectPlaid(config, logger);
+    const queue = await startJobQueue({
+      database,
+      jobs: config.jobs,
+      logger: logger.child({ component: 'jobs' }),
+      supervise: true,
+    });
+    const core = createServices(database.db, config);
+    const pipeline = createPipelineServices(database.db, config, core, {
+      plaid: plaid.client,
+      jobs: queue,
+      cipher: createReloadingAccessTokenCipher({
+        dataDir: config.dataDir,
+        configKeyBase64: config.encryptionKeyBase64,
+        logger,
+      }),
+      logger,
+    });
+    const { owner } = await startWorker({
+      db: database.db,
+      queue,
+      sync: pipeline.sync,
+      processWebhook: (id) => pipeline.webhooks.process(id),
+      jobs: config.jobs,
+      logger,
+    });
+    logger.info({ owner, plaid: plaid.describe }, 'finance-api worker is ready');
+    let closing: Promise<void> | undefined;
+    return {
+      owner,
+      close: () => {
+        closing ??= (async () => {
+          await queue.stop();
+          await plaid.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The `worker` command: config, logger, worker, signals (SIGTERM lets running jobs finish). */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
+  let config: Config;
+  try {
+    config = (await loadConfig(env)).config;
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  let worker: RunningWorker;
+  try {
+    worker = await runWorker(config, logger);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    logger.fatal({ err: error }, 'worker failed to start');
+    process.exit(1);
+  }
+  process.stderr.write(
+    `\n  finance-api worker is running (${worker.owner}); jobs: sync, webhooks, scheduled refresh (${config.jobs.refreshCron} UTC)\n\n`,
+  );
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'worker stopping (running jobs finish first)');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'worker shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    worker.close().then(
+      () => {
+        logger.info('worker stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'worker shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  void main();
+}

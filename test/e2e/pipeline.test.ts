@@ -1,0 +1,266 @@
+/**
+ * The whole pipeline end to end over HTTP: the service process (API + worker + scheduler) on PostgreSQL
+ * and an emulator process of its own (Sandbox rate limits off: this test syncs far more often than
+ * Plaid allows per minute; the fault campaign covers 429s); two users each link two institutions the way the Link page does (link token
+ * from our API → the emulator's Link session → our exchange), the first syncs run from the queue, and our
+ * tables equal the emulator's ground truth. Then the clock advances many times — pending rows post,
+ * posted rows are modified or removed, new activity arrives, webhooks fire — and after each sync the
+ * tables still match, to the cent.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { plaidItems, syncRuns } from '../../src/db/schema/index.js';
+import {
+  buildEmulatorApp,
+  EMULATOR_DEFAULT_CLIENT_ID,
+  EMULATOR_DEFAULT_SECRET,
+  type GroundTruth,
+} from '../../src/emulator/index.js';
+import { TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from '../helpers/config.js';
+import { createPostgresDatabase, databaseKinds } from '../helpers/database.js';
+import { emulatorControl } from '../helpers/emulator-control.js';
+import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.js';
+import {
+  expectedAccounts,
+  expectedHoldings,
+  expectedInvestmentTransactions,
+  expectedTransactions,
+  ourAccounts,
+  ourHoldings,
+  ourInvestmentTransactions,
+  ourTransactions,
+} from '../sync/support.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The first investment pull asks for 24 months back from our today; the emulator may hold older rows. */
+const FIRST_PULL_START = new Date(Date.now() - 730 * 86_400_000).toISOString().slice(0, 10);
+const withinFirstPull = (truth: GroundTruth): GroundTruth => ({
+  ...truth,
+  investment_transactions: truth.investment_transactions.filter((t) => t.date >= FIRST_PULL_START),
+});
+
+const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+interface Person {
+  email: string;
+  userId: string;
+  token: string;
+  items: { id: string; plaidItemId: string }[];
+}
+
+describe.runIf(databaseKinds().includes('postgres'))('the pipeline end to end over HTTP', () => {
+  let server: ServerProcess;
+  let drop: () => Promise<void>;
+  let database: DatabaseHandle;
+  let env: Record<string, string>;
+  let control: ReturnType<typeof emulatorControl>;
+  let emulatorUrl: string;
+  let emulator: FastifyInstance;
+  const people: Person[] = [];
+
+  async function api<T>(person: Person, method: string, path: string, body?: unknown) {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${person.token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  beforeAll(async () => {
+    const created = await createPostgresDatabase();
+    drop = created.drop;
+    const port = await freePort();
+    env = {
+      DATABASE_URL: created.url,
+      JWT_SECRET_KEY: TEST_JWT_SECRET,
+      ENCRYPTION_KEY_BASE64: TEST_ENCRYPTION_KEY,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      WORKER_POLL_INTERVAL_SECONDS: '0.5',
+      SYNC_RETRY_DELAY_SECONDS: '1',
+    };
+    emulator = await buildEmulatorApp({
+      clientId: EMULATOR_DEFAULT_CLIENT_ID,
+      secret: EMULATOR_DEFAULT_SECRET,
+      rateLimits: false,
+      // Plaid's dates are never ahead of ours: start the emulator's clock far enough back for the advances.
+      now: new Date(Date.now() - 30 * 86_400_000),
+    });
+    await emulator.listen({ host: '127.0.0.1', port: 0 });
+    emulatorUrl = `http://127.0.0.1:${(emulator.server.address() as AddressInfo).port}`;
+    control = emulatorControl(emulatorUrl);
+    server = await startServerProcess({ ...env, PLAID_EMULATOR_URL: emulatorUrl });
+    database = await openDatabase({ kind: 'postgres', url: created.url });
+
+    for (const email of ['ana@example.com', 'ben@example.com']) {
+      const user = await runCli(['--json', 'users', 'create', '--email', email], env);
+      expect(user.code, user.stderr).toBe(0);
+      const userId = (JSON.parse(user.stdout) as { user: { id: string } }).user.id;
+      const tok = await runCli(
+        ['--json', 'tokens', 'create', '--email', email, '--name', 'e2e', '--scope', 'write'],
+        env,
+      );
+      expect(tok.code, tok.stderr).toBe(0);
+      people.push({ email, userId, token: (JSON.parse(tok.stdout) as { token: string }).token, items: [] });
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await server?.stop('SIGTERM');
+    await emulator?.close();
+    await database?.close();
+    await drop?.();
+  });
+
+  /** What the Link page does: our link token → the emulator's Link session → our exchange. */
+  async function link(person: Person, institutionId: string) {
+    const token = await api<{ link_token: string; mode: string }>(person, 'POST', '/v1/plaid/link-token', {});
+    expect(token.status).toBe(200);
+    expect(token.body.mode).toBe('create');
+    const session = await fetch(`${emulatorUrl}/link/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        link_token: token.body.link_token,
+        institution_id: institutionId,
+        username: 'user_transactions_dynamic',
+        password: 'pass_good',
+      }),
+    });
+    expect(session.status).toBe(200);
+    const { public_token } = (await session.json()) as { public_token: string };
+    const exchanged = await api<{ item: { id: string }; sync: { run_ids: string[] } }>(
+      person,
+      'POST',
+      '/v1/plaid/item/public-token/exchange',
+      { public_token },
+    );
+    expect(exchanged.status).toBe(201);
+    expect(JSON.stringify(exchanged.body)).not.toMatch(/access-/);
+    const [row] = await database.db
+      .select({ plaidItemId: plaidItems.plaidItemId })
+      .from(plaidItems)
+      .where(eq(plaidItems.id, exchanged.body.item.id));
+    person.items.push({ id: exchanged.body.item.id, plaidItemId: row!.plaidItemId });
+    return exchanged.body.sync.run_ids;
+  }
+
+  /** Waits until these ledger rows are finished; every one must have succeeded. */
+  async function settled(runIds: string[]) {
+    const rows = await until('the sync runs to finish', async () => {
+      const all = await database.db.select().from(syncRuns);
+      const mine = all.filter((r) => runIds.includes(r.id));
+      return mine.length === runIds.length && mine.every((r) => r.finishedAt !== null) && mine;
+    });
+    expect(rows.map((r) => [r.product, r.status, r.error])).toEqual(
+      rows.map((r) => [r.product, 'succeeded', null]),
+    );
+  }
+
+  async function expectGroundTruth() {
+    for (const person of people) {
+      const truths: GroundTruth[] = [];
+      for (const item of person.items) {
+        const truth = await control<GroundTruth>('GET', `/__emulator/items/${item.plaidItemId}/ground-truth`);
+        truths.push(truth);
+        expect(await ourTransactions(database.db, person.userId, item.id)).toEqual(
+          byId(expectedTransactions(truth)),
+        );
+        expect(await ourAccounts(database.db, person.userId, item.id)).toEqual(expectedAccounts(truth));
+        expect(await ourInvestmentTransactions(database.db, person.userId, item.id)).toEqual(
+          expectedInvestmentTransactions(withinFirstPull(truth)),
+        );
+      }
+      expect(await ourHoldings(database.db, person.userId)).toEqual(
+        expectedHoldings({ ...truths[0]!, holdings: truths.flatMap((t) => t.holdings) }),
+      );
+      // And through the API: every transaction, once.
+      let cursor: string | null = null;
+      let seen = 0;
+      do {
+        const page: { status: number; body: { data: unknown[]; next_cursor: string | null } } = await api(
+          person,
+          'GET',
+          `/v1/transactions?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        seen += page.body.data.length;
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      expect(seen).toBe(truths.reduce((n, t) => n + t.transactions.length, 0));
+    }
+  }
+
+  it('should link two institutions for each of two users and hold exactly the ground truth', async () => {
+    const runIds: string[] = [];
+    for (const person of people) {
+      for (const institution of ['ins_109508', 'ins_109511'])
+        runIds.push(...(await link(person, institution)));
+    }
+    expect(runIds).toHaveLength(4 * 5);
+    await settled(runIds);
+    await expectGroundTruth();
+  }, 120_000);
+
+  it('should still match after each of many clock advances (postings, amendments, removals)', async () => {
+    for (const days of [1, 2, 3, 1, 5, 2]) {
+      await control('POST', '/__emulator/clock/advance', { days });
+      const runIds: string[] = [];
+      for (const person of people) {
+        const triggered = await api<{ data: { run_ids: string[]; outcome: string }[] }>(
+          person,
+          'POST',
+          '/v1/sync/trigger',
+          {},
+        );
+        expect(triggered.status).toBe(202);
+        expect(triggered.body.data).toHaveLength(2);
+        runIds.push(...triggered.body.data.flatMap((d) => d.run_ids));
+      }
+      await settled(runIds);
+      // Webhooks of the advance may have queued one more sync: wait until nothing is left running.
+      await until('the queue to drain', async () => {
+        const open = (await database.db.select().from(syncRuns)).filter((r) => r.finishedAt === null);
+        return open.length === 0;
+      });
+      await expectGroundTruth();
+    }
+    const webhooks = await control<{ deliveries: { state: string; url: string }[] }>(
+      'GET',
+      '/__emulator/webhooks',
+    );
+    // The emulator's webhooks reached our endpoint (PUBLIC_URL) and were accepted.
+    expect(webhooks.deliveries.length).toBeGreaterThan(0);
+    expect(webhooks.deliveries.every((d) => d.url === `${env.PUBLIC_URL}/v1/sync/plaid/webhook`)).toBe(true);
+    expect(webhooks.deliveries.filter((d) => d.state === 'delivered').length).toBeGreaterThan(0);
+  }, 300_000);
+});

@@ -3,23 +3,26 @@ import pg from 'pg';
 import { runApiMeBench } from './api-me.js';
 import { runApiReadBench } from './api-read.js';
 import { runEmulatorBench } from './emulator.js';
+import { runSyncBench } from './sync.js';
 
 /**
  * `npm run bench`: prints figures, asserts nothing about speed. Options:
- *   --only <name>      run one benchmark (me, emulator, read)
+ *   --only <name>      run one benchmark (me, emulator, read, sync)
  *   --duration <s>     seconds per load test (default 10)
+ *   --cpu-prof <dir>   write a V8 CPU profile of the sync worker into <dir> (sync only)
  * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
  */
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     duration: { type: 'string', default: '10' },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  console.log('usage: npm run bench -- [--only me|emulator|read] [--duration SECONDS]');
+  console.log('usage: npm run bench -- [--only me|emulator|read|sync] [--duration SECONDS] [--cpu-prof DIR]');
   process.exit(0);
 }
 
@@ -47,6 +50,11 @@ const benches: Record<string, () => Promise<void>> = {
   me: async () => runApiMeBench({ durationSeconds, postgresUrl: await postgresUrl() }),
   emulator: () => runEmulatorBench(),
   read: async () => runApiReadBench({ durationSeconds, postgresUrl: await postgresUrl() }),
+  sync: async () =>
+    runSyncBench({
+      postgresUrl: await postgresUrl(),
+      ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+    }),
 };
 
 const selected = values.only ? [values.only] : Object.keys(benches);

@@ -14,7 +14,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export function pgliteTemplatePath(): string {
   const manifest = path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json');
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  return path.join(root, 'node_modules', '.cache', 'finance-api', `pglite-${version}-migrated-template.tar.gz`);
+  return path.join(
+    root,
+    'node_modules',
+    '.cache',
+    'finance-api',
+    `pglite-${version}-migrated-template.tar.gz`,
+  );
 }
 
 /** The template to start a fresh cluster from, when `dir` holds no cluster yet and a template exists. */

@@ -143,7 +143,6 @@ export function mapTransaction(plaid: Transaction, ctx: AccountContext): NewTran
     categoryPrimary: category?.primary ?? null,
     categoryDetailed: category?.detailed ?? null,
     categoryConfidence: category?.confidence_level ?? null,
-    raw: plaid,
   };
 }
 

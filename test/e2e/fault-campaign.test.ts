@@ -1,6 +1,7 @@
 /**
  * The fault campaign: real worker processes on PostgreSQL, the API process receiving the emulator's
- * webhooks, and fast-check choosing a mix of faults per run — mutation during pagination, 429s, 500s,
+ * webhooks, and fast-check choosing a mix of data changes (clock advances, amendments, removals) and
+ * faults per run — mutation during pagination, 429s, 500s,
  * 503s, timeouts, a worker killed with SIGKILL in the middle of a sync, duplicate and out-of-order
  * webhooks, the same item triggered several times at once. After recovery every item's rows must equal
  * the emulator's ground truth, no row may be duplicated, and the stored cursor must be the one the last
@@ -48,11 +49,14 @@ import {
 } from '../sync/support.js';
 
 const RUNS = Number(process.env.FAULT_CAMPAIGN_RUNS ?? 5);
-// Plaid's dates are never ahead of ours (the investment window ends today): leave room for the advances.
-const START = new Date(Date.now() - 60 * 86_400_000);
+// Plaid's dates are never ahead of ours, and the investment window is the last 30 days of ours: the
+// emulator's clock starts two weeks back and its advances stop at yesterday.
+const START = new Date(Date.now() - 14 * 86_400_000);
+const MAX_ADVANCE_DAYS = 13;
 
 type Step =
   | { kind: 'advance'; days: number }
+  | { kind: 'mutate'; item: number; times: number }
   | { kind: 'fault'; endpoint: string; code: string; count: number }
   | { kind: 'timeout'; count: number }
   | { kind: 'mutate-between-pages' }
@@ -79,6 +83,11 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       'INSTITUTION_DOWN',
     ),
     count: fc.integer({ min: 1, max: 3 }),
+  }),
+  fc.record({
+    kind: fc.constant('mutate' as const),
+    item: fc.integer({ min: 0, max: 2 }),
+    times: fc.integer({ min: 1, max: 5 }),
   }),
   fc.record({ kind: fc.constant('timeout' as const), count: fc.integer({ min: 1, max: 2 }) }),
   fc.record({ kind: fc.constant('mutate-between-pages' as const) }),
@@ -121,6 +130,7 @@ describe.runIf(databaseKinds().includes('postgres'))('fault campaign (two worker
   let workerEnv: Record<string, string>;
   let userId: string;
   const items: LinkedItem[] = [];
+  let advanced = 0;
 
   async function startWorker() {
     workers.push(await startWorkerProcess(workerEnv));
@@ -234,8 +244,17 @@ describe.runIf(databaseKinds().includes('postgres'))('fault campaign (two worker
 
   async function runStep(step: Step) {
     switch (step.kind) {
-      case 'advance':
-        await control('POST', '/__emulator/clock/advance', { days: step.days });
+      case 'advance': {
+        const days = Math.min(step.days, MAX_ADVANCE_DAYS - advanced);
+        if (days > 0) await control('POST', '/__emulator/clock/advance', { days });
+        advanced += Math.max(0, days);
+        break;
+      }
+      case 'mutate':
+        // A bank amends, removes or adds a posted row (no clock change).
+        for (let i = 0; i < step.times; i++) {
+          await control('POST', `/__emulator/items/${items[step.item]!.plaidItemId}/mutate`);
+        }
         break;
       case 'fault':
         await control('POST', '/__emulator/faults', {
@@ -357,11 +376,20 @@ describe.runIf(databaseKinds().includes('postgres'))('fault campaign (two worker
       await recover();
       await expectGroundTruth();
       await fc.assert(
-        fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 4 }), async (steps) => {
-          for (const step of steps) await runStep(step);
-          await recover();
-          await expectGroundTruth();
-        }),
+        fc.asyncProperty(
+          // Every scenario changes the data (amendments, removals, additions), then mixes in the rest.
+          fc.record({
+            kind: fc.constant('mutate' as const),
+            item: fc.integer({ min: 0, max: 2 }),
+            times: fc.integer({ min: 3, max: 6 }),
+          }),
+          fc.array(stepArb, { minLength: 1, maxLength: 4 }),
+          async (change, steps) => {
+            for (const step of [change, ...steps]) await runStep(step);
+            await recover();
+            await expectGroundTruth();
+          },
+        ),
         { numRuns: RUNS, endOnFailure: true },
       );
     },

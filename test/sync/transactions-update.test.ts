@@ -70,7 +70,9 @@ describe('fetchTransactionsUpdate', () => {
     });
     expect(seen).toEqual(['orig', 'p2', 'orig', 'p2']);
     expect(update).toMatchObject({ ready: true, nextCursor: 'end', restarts: 1 });
-    expect(update.pages).toHaveLength(2);
+    // Only the pages of the successful attempt were folded in.
+    expect(update.update.upserts.map((t) => t.transaction_id)).toEqual(['x']);
+    expect(update.update.added).toBe(1);
   });
 
   it('should give up after the bounded number of attempts', async () => {
@@ -86,6 +88,7 @@ describe('fetchTransactionsUpdate', () => {
 
   it('should report NOT_READY (empty cursor) as not ready, with nothing to store', async () => {
     const update = await fetchTransactionsUpdate(null, async () => page({ next_cursor: '' }));
-    expect(update).toEqual({ ready: false, pages: [], nextCursor: '', restarts: 0 });
+    expect(update).toMatchObject({ ready: false, nextCursor: '', restarts: 0 });
+    expect(update.update.upserts).toEqual([]);
   });
 });

@@ -73,7 +73,6 @@ const TRANSACTION_UPSERT_KEYS = [
   'categoryPrimary',
   'categoryDetailed',
   'categoryConfidence',
-  'raw',
 ] as const satisfies readonly (keyof NewTransaction)[];
 const TRANSACTION_REPLACED_KEYS = TRANSACTION_UPSERT_KEYS.filter(
   (key) => key !== 'userId' && key !== 'itemId' && key !== 'plaidTransactionId',

@@ -54,7 +54,6 @@ export const transactions = pgTable(
      */
     transferKind: text('transfer_kind', { enum: transferKinds }),
     transferPairId: uuid('transfer_pair_id'),
-    raw: jsonb('raw'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -31,7 +31,7 @@ import {
 } from '../../plaid/mappers.js';
 import type { AccessTokenCipher } from '../items/access-token-cipher.js';
 import { describeSyncError, ITEM_STOPPING_ACTIONS, type SyncRunError } from './run-errors.js';
-import { collapsePages, fetchTransactionsUpdate, SYNC_PAGE_SIZE } from './transactions-update.js';
+import { fetchTransactionsUpdate, SYNC_PAGE_SIZE } from './transactions-update.js';
 
 /** First investment-transactions pull: Plaid's maximum history; later pulls: a sliding window. */
 export const INVESTMENT_HISTORY_DAYS = 730;
@@ -166,41 +166,42 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   async function syncTransactions(ctx: RunContext): Promise<Counts> {
     const original = ctx.item.transactionsCursor ?? null;
-    const update = await fetchTransactionsUpdate(original, (cursor) =>
-      call(ctx, '/transactions/sync', () =>
-        plaid.transactionsSync({
-          access_token: ctx.accessToken,
-          count: SYNC_PAGE_SIZE,
-          ...(cursor ? { cursor } : {}),
-        }),
-      ),
+    const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
+    const fetched = await fetchTransactionsUpdate(
+      original,
+      (cursor) =>
+        call(ctx, '/transactions/sync', () =>
+          plaid.transactionsSync({
+            access_token: ctx.accessToken,
+            count: SYNC_PAGE_SIZE,
+            ...(cursor ? { cursor } : {}),
+          }),
+        ),
+      // Mapped as each page arrives: only our rows are held, never Plaid's pages.
+      (t) => mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds }),
     );
-    if (update.restarts > 0) {
+    if (fetched.restarts > 0) {
       deps.logger?.warn(
-        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: update.restarts },
+        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: fetched.restarts },
         'transactions sync restarted from the original cursor after a mutation during pagination',
       );
     }
-    if (!update.ready) return { added: 0, modified: 0, removed: 0, cursorAfter: original };
+    if (!fetched.ready) return { added: 0, modified: 0, removed: 0, cursorAfter: original };
 
-    const collapsed = collapsePages(update.pages);
-    const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
-    const upserts = collapsed.upserts.map((t) =>
-      mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds }),
-    );
+    const { update } = fetched;
     await data.applyTransactionsSync({
       userId: ctx.userId,
       itemId: ctx.item.id,
       expectedCursor: original,
-      upserts,
-      removedPlaidIds: collapsed.removedIds,
-      nextCursor: update.nextCursor,
+      upserts: update.upserts,
+      removedPlaidIds: update.removedIds,
+      nextCursor: fetched.nextCursor,
     });
     return {
-      added: collapsed.added,
-      modified: collapsed.modified,
-      removed: collapsed.removed,
-      cursorAfter: update.nextCursor,
+      added: update.added,
+      modified: update.modified,
+      removed: update.removed,
+      cursorAfter: fetched.nextCursor,
     };
   }
 

@@ -370,6 +370,45 @@ describe.runIf(databaseKinds().includes('postgres'))('fault campaign (two worker
     }
   }
 
+  it('should recover from a worker killed with SIGKILL in the middle of a sync', async () => {
+    await recover();
+    await control('POST', `/__emulator/items/${items[0]!.plaidItemId}/mutate`);
+    // Slow pages, so that the kill lands while the transactions product runs.
+    await control('POST', '/__emulator/latency', { endpoint: '/transactions/sync', ms: 400 });
+    await enqueue(0);
+    const owner = await until('a worker to start syncing item 0', async () => {
+      const [row] = await database.db
+        .select({ owner: plaidItems.syncLockOwner })
+        .from(plaidItems)
+        .where(eq(plaidItems.id, items[0]!.id));
+      const [running] = await database.db
+        .select({ id: syncRuns.id })
+        .from(syncRuns)
+        .where(
+          and(
+            eq(syncRuns.itemId, items[0]!.id),
+            eq(syncRuns.product, 'transactions'),
+            eq(syncRuns.status, 'running'),
+          ),
+        );
+      return running && row?.owner ? row.owner : undefined;
+    });
+    // The lock owner is host:pid/job: kill exactly that process.
+    const pid = Number(/:(\d+)\//.exec(owner)![1]);
+    const victim = workers.find((w) => w.process.pid === pid)!;
+    expect(victim).toBeDefined();
+    workers.splice(workers.indexOf(victim), 1);
+    expect(await victim.stop('SIGKILL')).toBeNull();
+    await recover();
+    await expectGroundTruth();
+    // The dead worker's runs were closed by the worker that took the item over.
+    const lost = await database.db
+      .select({ error: syncRuns.error })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.itemId, items[0]!.id), eq(syncRuns.status, 'failed')));
+    expect(lost.some((r) => (r.error as { name?: string } | null)?.name === 'WorkerLost')).toBe(true);
+  }, 120_000);
+
   it(
     `should end equal to the ground truth after ${RUNS} random fault mixes`,
     async () => {

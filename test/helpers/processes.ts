@@ -2,7 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
+/**
+ * `node --import tsx <script>`: the process IS the service (the tsx command would be a wrapper around a
+ * second process, so a SIGKILL would kill the wrapper and leave the service running).
+ */
+const node = (args: string[], env: NodeJS.ProcessEnv) =>
+  spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
 
 export interface ServerProcess {
   url: string;
@@ -23,7 +28,7 @@ export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<ServerProcess> {
-  const child = spawn(tsx, ['src/server.ts'], { cwd: root, env: baseEnv({ PORT: '0', ...env }) });
+  const child = node(['src/server.ts'], baseEnv({ PORT: '0', ...env }));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -63,7 +68,7 @@ export function runProcess(
   timeoutMs = 60_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, args, { cwd: root, env: baseEnv(env) });
+    const child = node(args, baseEnv(env));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -94,7 +99,7 @@ export async function startWorkerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<WorkerProcess> {
-  const child = spawn(tsx, ['src/worker.ts'], { cwd: root, env: baseEnv(env) });
+  const child = node(['src/worker.ts'], baseEnv(env));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -2,7 +2,6 @@ import {
   boolean,
   date,
   index,
-  jsonb,
   pgTable,
   text,
   timestamp,

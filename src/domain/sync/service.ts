@@ -93,6 +93,8 @@ interface RunContext {
   today: string;
   runId: string;
   requestIds: string[];
+  /** Raw payload inserts still in flight; the run waits for them before it finishes. */
+  payloadWrites: Promise<void>[];
 }
 
 const PRODUCTS: readonly SyncProduct[] = [
@@ -124,7 +126,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       throw error;
     }
     ctx.requestIds.push(response.request_id);
-    await runs.savePayload({
+    // Kept off the critical path: the next page is fetched while this one is stored.
+    const write = runs.savePayload({
       userId: ctx.userId,
       itemId: ctx.item.id,
       syncRunId: ctx.runId,
@@ -132,6 +135,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       requestId: response.request_id,
       payload: response,
     });
+    write.catch(() => undefined); // awaited by the run; never an unhandled rejection meanwhile
+    ctx.payloadWrites.push(write);
     return response;
   }
 
@@ -276,7 +281,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   };
 
   async function runProduct(
-    base: Omit<RunContext, 'runId' | 'requestIds'>,
+    base: Omit<RunContext, 'runId' | 'requestIds' | 'payloadWrites'>,
     product: SyncProduct,
     trigger: SyncTrigger,
     queuedRunIds: ReadonlyMap<SyncProduct, string>,
@@ -296,9 +301,10 @@ export function createSyncService(deps: SyncServiceDeps) {
           startedAt,
           cursorBefore,
         });
-    const ctx: RunContext = { ...base, runId, requestIds: [] };
+    const ctx: RunContext = { ...base, runId, requestIds: [], payloadWrites: [] };
     try {
       const counts = await steps[product](ctx);
+      await Promise.all(ctx.payloadWrites);
       await runs.finishSyncRun(base.userId, runId, {
         status: 'succeeded',
         finishedAt: now(),
@@ -310,6 +316,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       });
       return { product, runId, status: 'succeeded', ...counts };
     } catch (error) {
+      await Promise.allSettled(ctx.payloadWrites);
       const described = describeSyncError(error);
       const status =
         described.kind === 'plaid' && described.action === 'product_unavailable' ? 'skipped' : 'failed';

@@ -1,13 +1,4 @@
-import {
-  boolean,
-  date,
-  index,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, date, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { accountId } from './accounts.js';
 import { createdAt, money, primaryId, updatedAt } from './columns.js';
 import { itemId } from './items.js';

@@ -126,7 +126,9 @@ export function createSyncService(deps: SyncServiceDeps) {
       throw error;
     }
     ctx.requestIds.push(response.request_id);
-    // Kept off the critical path: the next page is fetched while this one is stored.
+    // Kept off the critical path: the next page is fetched while this one is stored. One write at a
+    // time, so that unwritten pages never pile up in memory when the database is the slower side.
+    await ctx.payloadWrites.at(-1);
     const write = runs.savePayload({
       userId: ctx.userId,
       itemId: ctx.item.id,

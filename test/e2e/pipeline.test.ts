@@ -9,9 +9,9 @@
  */
 import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { openDatabase, selectRows, type DatabaseHandle } from '../../src/db/client.js';
 import { plaidItems, syncRuns } from '../../src/db/schema/index.js';
 import {
   buildEmulatorApp,
@@ -107,6 +107,7 @@ describe.runIf(databaseKinds().includes('postgres'))('the pipeline end to end ov
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       WORKER_POLL_INTERVAL_SECONDS: '0.5',
       SYNC_RETRY_DELAY_SECONDS: '1',
+      LOG_LEVEL: 'debug',
     };
     emulator = await buildEmulatorApp({
       clientId: EMULATOR_DEFAULT_CLIENT_ID,
@@ -263,4 +264,36 @@ describe.runIf(databaseKinds().includes('postgres'))('the pipeline end to end ov
     expect(webhooks.deliveries.every((d) => d.url === `${env.PUBLIC_URL}/v1/sync/plaid/webhook`)).toBe(true);
     expect(webhooks.deliveries.filter((d) => d.state === 'delivered').length).toBeGreaterThan(0);
   }, 300_000);
+
+  it('should keep no access token in clear text in any table (ours and the queue’s) or in the logs', async () => {
+    const state = await control<{ items: { item_id: string; access_tokens: string[] }[] }>(
+      'GET',
+      '/__emulator/state',
+    );
+    const tokens = state.items.flatMap((i) => i.access_tokens);
+    expect(tokens.length).toBeGreaterThanOrEqual(4);
+    const tables = await selectRows<{ schema: string; name: string }>(
+      database.db,
+      sql`select table_schema as schema, table_name as name from information_schema.tables
+           where table_schema in ('public', 'pgboss') and table_type = 'BASE TABLE'`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['plaid_items', 'plaid_payloads', 'job']),
+    );
+    for (const table of tables) {
+      const rows = await selectRows<unknown>(
+        database.db,
+        sql`select * from ${sql.identifier(table.schema)}.${sql.identifier(table.name)}`,
+      );
+      const dump = JSON.stringify(rows);
+      for (const token of tokens) {
+        expect(dump.includes(token), `${table.schema}.${table.name} holds an access token`).toBe(false);
+      }
+    }
+    // The service ran at LOG_LEVEL=debug through every link, sync and webhook above.
+    const logs = server.output();
+    expect(logs.length).toBeGreaterThan(10_000);
+    for (const token of tokens) expect(logs.includes(token), 'the logs hold an access token').toBe(false);
+    expect(logs.includes(EMULATOR_DEFAULT_SECRET)).toBe(false);
+  });
 });

@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // Entrypoints, the CLI, benchmarks and scripts talk to a terminal on purpose.
-    files: ['src/cli.ts', 'bin/**/*.js', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['src/cli.ts', 'bin/**/*.js', 'bench/**/*.ts', 'scripts/**/*.ts', '.ci/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -41,7 +41,7 @@ export function lockFilePath(dataDir: string): string {
 export async function readLockOwner(dataDir: string): Promise<LockOwner | undefined> {
   try {
     const owner = JSON.parse(await readFile(lockFilePath(dataDir), 'utf8')) as LockOwner;
-    return typeof owner.pid === 'number' && isAlive(owner.pid) ? owner : undefined;
+    return typeof owner.pid === 'number' && isProcessAlive(owner.pid) ? owner : undefined;
   } catch {
     return undefined;
   }
@@ -72,7 +72,7 @@ export async function acquireDataDirLock(
       const existing = await readFile(file, 'utf8')
         .then((text) => JSON.parse(text) as LockOwner)
         .catch(() => undefined);
-      if (existing && typeof existing.pid === 'number' && isAlive(existing.pid)) {
+      if (existing && typeof existing.pid === 'number' && isProcessAlive(existing.pid)) {
         throw new DataDirLockedError(path.resolve(dataDir), existing);
       }
       // Stale (its process is gone) or unreadable: take it over.
@@ -82,7 +82,8 @@ export async function acquireDataDirLock(
   throw new Error(`Could not lock ${file}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs (one of another user counts as running). */
+export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

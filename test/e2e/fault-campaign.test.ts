@@ -46,7 +46,10 @@ import {
   ourHoldings,
   ourInvestmentTransactions,
   ourTransactions,
+  byId,
+  withinFirstPull,
 } from '../sync/support.js';
+import { until } from '../helpers/wait.js';
 
 const RUNS = Number(process.env.FAULT_CAMPAIGN_RUNS ?? 5);
 // Plaid's dates are never ahead of ours, and the investment window is the last 30 days of ours: the
@@ -99,25 +102,6 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('webhooks-replayed' as const) }),
   fc.record({ kind: fc.constant('kill-worker' as const), afterMs: fc.integer({ min: 0, max: 400 }) }),
 );
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The first investment pull asks for 24 months back from our today; the emulator may hold older rows. */
-const FIRST_PULL_START = new Date(Date.now() - 730 * 86_400_000).toISOString().slice(0, 10);
-const withinFirstPull = (truth: GroundTruth): GroundTruth => ({
-  ...truth,
-  investment_transactions: truth.investment_transactions.filter((t) => t.date >= FIRST_PULL_START),
-});
-
-const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 describe.runIf(databaseKinds().includes('postgres'))('fault campaign (two workers, PostgreSQL)', () => {
   let emulator: FastifyInstance;

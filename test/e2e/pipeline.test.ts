@@ -32,7 +32,10 @@ import {
   ourHoldings,
   ourInvestmentTransactions,
   ourTransactions,
+  byId,
+  withinFirstPull,
 } from '../sync/support.js';
+import { until } from '../helpers/wait.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,25 +48,6 @@ async function freePort(): Promise<number> {
     server.on('error', reject);
   });
 }
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The first investment pull asks for 24 months back from our today; the emulator may hold older rows. */
-const FIRST_PULL_START = new Date(Date.now() - 730 * 86_400_000).toISOString().slice(0, 10);
-const withinFirstPull = (truth: GroundTruth): GroundTruth => ({
-  ...truth,
-  investment_transactions: truth.investment_transactions.filter((t) => t.date >= FIRST_PULL_START),
-});
-
-const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 interface Person {
   email: string;

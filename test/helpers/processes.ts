@@ -9,8 +9,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const node = (args: string[], env: NodeJS.ProcessEnv) =>
   spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
 
-export interface ServerProcess {
-  url: string;
+export interface ServiceProcess {
   process: ChildProcess;
   output(): string;
   /** Sends the signal and resolves with the exit code. */
@@ -18,39 +17,47 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+export interface ServerProcess extends ServiceProcess {
+  url: string;
+}
+
+export type WorkerProcess = ServiceProcess;
+
 function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _db, PORT: _port, DATA_DIR: _dir, ...rest } = process.env;
   return { ...rest, LOG_LEVEL: 'info', ...env };
 }
 
-/** Starts `src/server.ts` as its own process and waits for its banner (the URL it listens on). */
-export async function startServerProcess(
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<ServerProcess> {
-  const child = node(['src/server.ts'], baseEnv({ PORT: '0', ...env }));
+/** Starts a service script as its own process; resolves when its output matches `ready`. */
+async function startService(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs: number,
+): Promise<ServiceProcess & { match: RegExpExecArray }> {
+  const child = node([script], env);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), timeoutMs);
     const check = () => {
-      const match = /running at (http:\/\/\S+)/.exec(output);
-      if (match) {
+      const found = ready.exec(output);
+      if (found) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(found);
       }
     };
     child.stderr.on('data', check);
     child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`${script} exited with ${code}:\n${output}`));
     });
   });
   return {
-    url,
+    match,
     process: child,
     output: () => output,
     exited,
@@ -59,6 +66,34 @@ export async function startServerProcess(
       return exited;
     },
   };
+}
+
+/** Starts `src/server.ts` as its own process and waits for its banner (the URL it listens on). */
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const { match, ...service } = await startService(
+    'src/server.ts',
+    baseEnv({ PORT: '0', ...env }),
+    /running at (http:\/\/\S+)/,
+    timeoutMs,
+  );
+  return { ...service, url: match[1]! };
+}
+
+/** Starts `finance-api worker` (src/worker.ts) as its own process and waits until it says it runs. */
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<WorkerProcess> {
+  const { match: _match, ...service } = await startService(
+    'src/worker.ts',
+    baseEnv(env),
+    /finance-api worker is running/,
+    timeoutMs,
+  );
+  return service;
 }
 
 /** Runs a process to completion (the CLI, or a server expected to fail). */
@@ -86,46 +121,3 @@ export function runProcess(
 
 export const runCli = (args: string[], env: Record<string, string>) =>
   runProcess(['src/cli.ts', ...args], env);
-
-export interface WorkerProcess {
-  process: ChildProcess;
-  output(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-  exited: Promise<number | null>;
-}
-
-/** Starts `finance-api worker` as its own process and waits until it says it is ready. */
-export async function startWorkerProcess(
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<WorkerProcess> {
-  const child = node(['src/worker.ts'], baseEnv(env));
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), timeoutMs);
-    const check = () => {
-      if (output.includes('finance-api worker is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${output}`));
-    });
-  });
-  return {
-    process: child,
-    output: () => output,
-    exited,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}

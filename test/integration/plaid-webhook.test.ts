@@ -12,6 +12,7 @@ import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { base64url, exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey } from 'jose';
 import { Products, type JWKPublicKey } from 'plaid';
+import { createItemLocksRepository } from '../../src/db/repositories/item-locks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import {
@@ -601,6 +602,25 @@ describe.each(databaseKinds())('Plaid webhooks (%s)', (kind) => {
       const update = await deliver(await fired(item.plaidItemId, 'TRANSACTIONS', 'SYNC_UPDATES_AVAILABLE'));
       expect((await runJob(update)).action).toBe('sync_skipped');
       expect(syncsFor(item.itemId)).toHaveLength(0);
+    });
+
+    it('should wait for a sync that holds the item before deleting a revoked item’s data', async () => {
+      const item = await linkedItem({ sync: true });
+      const locks = createItemLocksRepository(db);
+      expect(await locks.acquire(item.userId, item.itemId, 'a-syncing-worker', 30)).toBe(true);
+      const eventId = await deliver(await itemEvent(item.plaidItemId, 'USER_PERMISSION_REVOKED'));
+      const processing = runJob(eventId);
+      await new Promise((r) => setTimeout(r, 700));
+      // The sync still runs: nothing is deleted under it.
+      expect((await itemRow(item.itemId)).status).toBe('good');
+      await locks.release(item.itemId, 'a-syncing-worker');
+      expect((await processing).action).toBe('item_revoked');
+      expect((await itemRow(item.itemId)).status).toBe('revoked');
+      const [left] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(accounts)
+        .where(eq(accounts.itemId, item.itemId));
+      expect(left!.n).toBe(0);
     });
 
     it('should fall back on the webhook’s own content when /item/get fails', async () => {

@@ -16,6 +16,7 @@ import {
   startSyncHarness,
   type SyncHarness,
 } from '../sync/support.js';
+import { until } from '../helpers/wait.js';
 
 const JOBS = {
   inProcess: true,
@@ -27,16 +28,6 @@ const JOBS = {
   timeoutSeconds: 60,
   lockLeaseSeconds: 5,
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(databaseKinds())('job queue on %s', (kind) => {
   let h: SyncHarness;

@@ -281,3 +281,12 @@ export async function itemRow(db: Database, userId: string, itemId: string) {
   if (!row) throw new Error('no item');
   return row;
 }
+
+/** The first investment pull asks for 24 months back from our today; the emulator may hold older rows. */
+const FIRST_PULL_START = new Date(Date.now() - 730 * 86_400_000).toISOString().slice(0, 10);
+export const withinFirstPull = (truth: GroundTruth): GroundTruth => ({
+  ...truth,
+  investment_transactions: truth.investment_transactions.filter((t) => t.date >= FIRST_PULL_START),
+});
+
+export const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -34,6 +34,7 @@ import {
   type AccessTokenCipher,
   type AccessTokenKey,
 } from './access-token-cipher.js';
+import { isProcessAlive } from '../../db/data-dir-lock.js';
 
 export const KEYRING_FILE = 'keyring.json';
 const LOCK_FILE = 'keyring.lock';
@@ -239,7 +240,7 @@ function lockKeyring(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = lockPid(file);
-      if (pid !== undefined && isAlive(pid)) {
+      if (pid !== undefined && isProcessAlive(pid)) {
         throw new KeyringError(
           'keyring_busy',
           `Another key rotation (pid ${pid}) holds ${file}; wait for it to finish.`,
@@ -257,16 +258,6 @@ function lockPid(file: string): number | undefined {
     return typeof owner.pid === 'number' ? owner.pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

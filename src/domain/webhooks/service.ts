@@ -8,8 +8,10 @@
  * which reads from our saved cursor. Running `process` twice for one event is harmless.
  */
 
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
+import { createItemLocksRepository } from '../../db/repositories/item-locks.js';
 import { createItemsRepository, type PlaidItemRow } from '../../db/repositories/items.js';
 import { createWebhookEventsRepository, type WebhookEventRow } from '../../db/repositories/webhook-events.js';
 import { errors } from '../../errors/catalog.js';
@@ -34,6 +36,10 @@ import {
 } from './item-health.js';
 
 /** Item statuses for which no sync is asked (the sync pipeline refuses them too). */
+/** How long a revocation waits for a running sync of the item, and the lease it takes meanwhile. */
+const REVOKE_LOCK_WAIT_MS = 30_000;
+const REVOKE_LOCK_LEASE_SECONDS = 60;
+
 const NO_SYNC_STATUSES = new Set<PlaidItemRow['status']>(['login_required', 'revoked', 'error']);
 
 /**
@@ -123,6 +129,7 @@ function errorCodeOf(error: unknown): string {
 export function createWebhookService(deps: WebhookServiceDeps) {
   const events = createWebhookEventsRepository(deps.db);
   const items = createItemsRepository(deps.db);
+  const locks = createItemLocksRepository(deps.db);
   const now = deps.now ?? (() => new Date());
   const { plaid, logger } = deps;
 
@@ -340,10 +347,24 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
   }
 
-  /** Consent withdrawn: status revoked first (no sync starts after it), then the data goes. */
+  /**
+   * Consent withdrawn: under the item's sync lock (a sync that is writing finishes first, so nothing it
+   * fetched lands after the deletion), status revoked (no sync starts after it), then the data goes.
+   * Throws when the lock stays taken, so that the webhook job is retried.
+   */
   async function revoke(item: PlaidItemRow, error: unknown): Promise<void> {
-    await items.setStatus(item.userId, item.id, 'revoked', error ?? null);
-    await items.deleteItemData(item.userId, item.id);
+    const owner = `webhook-revoke/${randomUUID()}`;
+    const deadline = Date.now() + REVOKE_LOCK_WAIT_MS;
+    while (!(await locks.acquire(item.userId, item.id, owner, REVOKE_LOCK_LEASE_SECONDS))) {
+      if (Date.now() > deadline) throw new Error(`item ${item.id} is being synced; revocation retried later`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    try {
+      await items.setStatus(item.userId, item.id, 'revoked', error ?? null);
+      await items.deleteItemData(item.userId, item.id);
+    } finally {
+      await locks.release(item.id, owner);
+    }
     await deps.materializers.refreshUserAnalytics(item.userId);
   }
 

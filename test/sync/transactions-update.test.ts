@@ -1,9 +1,9 @@
-/** The pure import step of /transactions/sync: page folding and the restart rule. */
+/** The pagination of /transactions/sync: pages handed over in order, and the restart rule. */
 import type { Transaction } from 'plaid';
 import { describe, expect, it } from 'vitest';
 import {
-  collapsePages,
-  fetchTransactionsUpdate,
+  paginateTransactionsSync,
+  type AttemptRunner,
   type SyncPage,
 } from '../../src/domain/sync/transactions-update.js';
 import { PlaidApiError } from '../../src/plaid/errors.js';
@@ -31,64 +31,94 @@ const mutation = () =>
     endpoint: '/transactions/sync',
   });
 
-describe('collapsePages', () => {
-  it('should keep the last state of each id and drop rows removed later in the same update', () => {
-    const result = collapsePages([
-      page({ added: [tx('a'), tx('b'), tx('p')] }),
-      page({
-        modified: [tx('a', 2)],
-        removed: [
-          { transaction_id: 'p', account_id: 'acc' },
-          { transaction_id: 'gone', account_id: 'acc' },
-        ],
-      }),
-      page({ added: [tx('gone', 3)] }),
-    ]);
-    expect(result.upserts.map((t) => [t.transaction_id, t.amount])).toEqual([
-      ['b', 1],
-      ['a', 2],
-      ['gone', 3],
-    ]);
-    expect(result.removedIds).toEqual(['p']);
-    expect(result).toMatchObject({ added: 4, modified: 1, removed: 2 });
-  });
-});
+/** Stands in for the database transaction: records the pages of each attempt; a throw "rolls back". */
+function recordingAttempts() {
+  const attempts: { pages: SyncPage[]; committed: boolean }[] = [];
+  const runner: AttemptRunner = async (run) => {
+    const attempt = { pages: [] as SyncPage[], committed: false };
+    attempts.push(attempt);
+    const result = await run(async (p) => {
+      attempt.pages.push(p);
+    });
+    attempt.committed = true;
+    return result;
+  };
+  return { attempts, runner };
+}
 
-describe('fetchTransactionsUpdate', () => {
-  it('should restart the whole loop from the original cursor after a mutation error', async () => {
+describe('paginateTransactionsSync', () => {
+  it('should hand every page over in order and report the last cursor and Plaid counts', async () => {
+    const { attempts, runner } = recordingAttempts();
+    const pages: Record<string, SyncPage> = {
+      start: page({ has_more: true, next_cursor: 'p2', added: [tx('a'), tx('b')] }),
+      p2: page({
+        next_cursor: 'end',
+        modified: [tx('a', 2)],
+        removed: [{ transaction_id: 'b', account_id: 'acc' }],
+      }),
+    };
+    const update = await paginateTransactionsSync('start', async (cursor) => pages[cursor!]!, runner);
+    expect(update).toEqual({
+      ready: true,
+      nextCursor: 'end',
+      added: 2,
+      modified: 1,
+      removed: 1,
+      restarts: 0,
+    });
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]!.pages).toEqual([pages.start, pages.p2]);
+    expect(attempts[0]!.committed).toBe(true);
+  });
+
+  it('should restart the whole loop from the original cursor, in a new attempt, after a mutation error', async () => {
+    const { attempts, runner } = recordingAttempts();
     const seen: (string | null)[] = [];
     let failed = false;
-    const update = await fetchTransactionsUpdate('orig', async (cursor) => {
-      seen.push(cursor);
-      if (cursor === 'p2' && !failed) {
-        failed = true;
-        throw mutation();
-      }
-      return cursor === 'orig'
-        ? page({ has_more: true, next_cursor: 'p2', added: [tx('x')] })
-        : page({ next_cursor: 'end' });
-    });
+    const update = await paginateTransactionsSync(
+      'orig',
+      async (cursor) => {
+        seen.push(cursor);
+        if (cursor === 'p2' && !failed) {
+          failed = true;
+          throw mutation();
+        }
+        return cursor === 'orig'
+          ? page({ has_more: true, next_cursor: 'p2', added: [tx('x')] })
+          : page({ next_cursor: 'end' });
+      },
+      runner,
+    );
     expect(seen).toEqual(['orig', 'p2', 'orig', 'p2']);
-    expect(update).toMatchObject({ ready: true, nextCursor: 'end', restarts: 1 });
-    // Only the pages of the successful attempt were folded in.
-    expect(update.update.upserts.map((t) => t.transaction_id)).toEqual(['x']);
-    expect(update.update.added).toBe(1);
+    expect(update).toMatchObject({ ready: true, nextCursor: 'end', restarts: 1, added: 1 });
+    // The first attempt saw one page and was rolled back; the second applied both and committed.
+    expect(attempts.map((a) => [a.pages.length, a.committed])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
   });
 
   it('should give up after the bounded number of attempts', async () => {
+    const { attempts, runner } = recordingAttempts();
     let calls = 0;
-    const run = fetchTransactionsUpdate(null, async (cursor) => {
-      calls++;
-      if (cursor === 'p2') throw mutation();
-      return page({ has_more: true, next_cursor: 'p2' });
-    });
+    const run = paginateTransactionsSync(
+      null,
+      async (cursor) => {
+        calls++;
+        if (cursor === 'p2') throw mutation();
+        return page({ has_more: true, next_cursor: 'p2' });
+      },
+      runner,
+    );
     await expect(run).rejects.toBeInstanceOf(PlaidApiError);
     expect(calls).toBe(6);
+    expect(attempts.every((a) => !a.committed)).toBe(true);
   });
 
-  it('should report NOT_READY (empty cursor) as not ready, with nothing to store', async () => {
-    const update = await fetchTransactionsUpdate(null, async () => page({ next_cursor: '' }));
-    expect(update).toMatchObject({ ready: false, nextCursor: '', restarts: 0 });
-    expect(update.update.upserts).toEqual([]);
+  it('should report NOT_READY (empty cursor) as not ready, with nothing applied', async () => {
+    const { attempts, runner } = recordingAttempts();
+    const update = await paginateTransactionsSync(null, async () => page({ next_cursor: '' }), runner);
+    expect(update).toEqual({ ready: false, nextCursor: '', added: 0, modified: 0, removed: 0, restarts: 0 });
+    expect(attempts[0]!.pages).toEqual([]);
   });
 });

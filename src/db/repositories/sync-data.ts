@@ -10,6 +10,7 @@ import {
   investmentTransactions,
   liabilities,
   plaidItems,
+  plaidPayloads,
   securities,
   transactions,
 } from '../schema/index.js';
@@ -42,14 +43,21 @@ export class CursorMovedError extends Error {
   }
 }
 
-export interface TransactionsSyncApply {
+/** One /transactions/sync update being applied page by page inside ONE database transaction. */
+export interface TransactionsSyncSession {
+  /** Applies one page: upserts (added and modified, mapped), then deletions (unknown ids are no-ops). */
+  applyPage(page: { upserts: NewTransaction[]; removedPlaidIds: string[] }): Promise<void>;
+  /** Keeps a raw Plaid response in the same transaction (rolled back with a restarted update). */
+  savePayload(input: SavePayloadInput): Promise<void>;
+}
+
+export interface SavePayloadInput {
   userId: string;
   itemId: string;
-  /** The cursor the pagination started from; the commit is refused when the stored one differs. */
-  expectedCursor: string | null;
-  upserts: NewTransaction[];
-  removedPlaidIds: string[];
-  nextCursor: string;
+  syncRunId: string | null;
+  endpoint: string;
+  requestId: string | null;
+  payload: unknown;
 }
 
 /** The columns a transactions upsert writes; on conflict every one but the owner and the key is replaced. */
@@ -196,11 +204,17 @@ export function createSyncDataRepository(db: Database) {
     },
 
     /**
-     * Applies a whole /transactions/sync update and commits its cursor, in ONE database transaction:
-     * upsert added ∪ modified, carry the owner's note and category from removed pending rows to the posted
-     * rows that replace them, delete removed ids (unknown ids are no-ops), store the cursor.
+     * Runs `work` inside ONE database transaction that holds the item row: the stored cursor must still
+     * be `expectedCursor` (else CursorMovedError); `work` applies pages as they arrive through the
+     * session; when it returns `ready`, the owner's note and category of removed pending rows are carried
+     * to the posted rows that replace them and `nextCursor` is stored with the data. Anything thrown rolls
+     * everything back (a restart from the original cursor starts from the same state). Only one page is
+     * ever held in memory.
      */
-    async applyTransactionsSync(input: TransactionsSyncApply): Promise<{ removed: number }> {
+    async inTransactionsSync<T extends { ready: boolean; nextCursor: string }>(
+      input: { userId: string; itemId: string; expectedCursor: string | null },
+      work: (session: TransactionsSyncSession) => Promise<T>,
+    ): Promise<T> {
       return db.transaction(async (tx) => {
         const [item] = await tx
           .select({ cursor: plaidItems.transactionsCursor })
@@ -210,42 +224,55 @@ export function createSyncDataRepository(db: Database) {
         if (!item) throw new Error('the item disappeared during the sync');
         if ((item.cursor ?? null) !== input.expectedCursor) throw new CursorMovedError();
 
-        await upsertTransactionRows(tx as unknown as Database, input.upserts);
+        const carried = new Map<string, { note: string | null; category: string | null }>();
+        const session: TransactionsSyncSession = {
+          async applyPage(page) {
+            await upsertTransactionRows(tx as unknown as Database, page.upserts);
+            for (const ids of batches(page.removedPlaidIds)) {
+              const removed = await tx
+                .delete(transactions)
+                .where(
+                  and(
+                    eq(transactions.userId, input.userId),
+                    eq(transactions.itemId, input.itemId),
+                    inArray(transactions.plaidTransactionId, ids),
+                  ),
+                )
+                .returning({
+                  id: transactions.plaidTransactionId,
+                  note: transactions.userNote,
+                  category: transactions.userCategory,
+                });
+              for (const r of removed) {
+                if (r.note !== null || r.category !== null)
+                  carried.set(r.id, { note: r.note, category: r.category });
+              }
+            }
+          },
+          async savePayload(payload) {
+            await tx.insert(plaidPayloads).values(payload).onConflictDoNothing();
+          },
+        };
+        const result = await work(session);
+        if (!result.ready) return result;
 
-        let removed = 0;
-        for (const ids of batches(input.removedPlaidIds)) {
-          const list = sql.join(
-            ids.map((id) => sql`${id}`),
-            sql`, `,
+        if (carried.size > 0) {
+          const json = JSON.stringify(
+            [...carried].map(([id, c]) => ({ id, note: c.note, category: c.category })),
           );
           await tx.execute(sql`
             update transactions as t
-               set user_note = coalesce(t.user_note, p.user_note),
-                   user_category = coalesce(t.user_category, p.user_category)
-              from transactions as p
-             where p.user_id = ${input.userId}
-               and t.user_id = ${input.userId}
-               and t.pending_transaction_id = p.plaid_transaction_id
-               and p.plaid_transaction_id in (${list})
-               and (p.user_note is not null or p.user_category is not null)`);
-          const deleted = await tx
-            .delete(transactions)
-            .where(
-              and(
-                eq(transactions.userId, input.userId),
-                eq(transactions.itemId, input.itemId),
-                inArray(transactions.plaidTransactionId, ids),
-              ),
-            )
-            .returning({ id: transactions.id });
-          removed += deleted.length;
+               set user_note = coalesce(t.user_note, c.note),
+                   user_category = coalesce(t.user_category, c.category)
+              from jsonb_to_recordset(${json}::jsonb) as c(id text, note text, category text)
+             where t.user_id = ${input.userId}
+               and t.pending_transaction_id = c.id`);
         }
-
         await tx
           .update(plaidItems)
-          .set({ transactionsCursor: input.nextCursor })
+          .set({ transactionsCursor: result.nextCursor })
           .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
-        return { removed };
+        return result;
       });
     },
 

@@ -7,9 +7,10 @@
  * run, and later calls refuse to reach Plaid for that item until it is repaired.
  */
 
+import type { Transaction } from 'plaid';
 import type { Database } from '../../db/client.js';
 import { createItemsRepository, type PlaidItemRow } from '../../db/repositories/items.js';
-import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
+import { createSyncDataRepository, type TransactionsSyncSession } from '../../db/repositories/sync-data.js';
 import {
   createSyncRunsRepository,
   type SyncProduct,
@@ -31,7 +32,7 @@ import {
 } from '../../plaid/mappers.js';
 import type { AccessTokenCipher } from '../items/access-token-cipher.js';
 import { describeSyncError, ITEM_STOPPING_ACTIONS, type SyncRunError } from './run-errors.js';
-import { fetchTransactionsUpdate, SYNC_PAGE_SIZE } from './transactions-update.js';
+import { paginateTransactionsSync, SYNC_PAGE_SIZE } from './transactions-update.js';
 
 /** First investment-transactions pull: Plaid's maximum history; later pulls: a sliding window. */
 export const INVESTMENT_HISTORY_DAYS = 730;
@@ -95,6 +96,8 @@ interface RunContext {
   requestIds: string[];
   /** Raw payload inserts still in flight; the run waits for them before it finishes. */
   payloadWrites: Promise<void>[];
+  /** Where raw payloads go while a transactions update holds its database transaction. */
+  payloadSink?: Pick<TransactionsSyncSession, 'savePayload'>;
 }
 
 const PRODUCTS: readonly SyncProduct[] = [
@@ -129,7 +132,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     // Kept off the critical path: the next page is fetched while this one is stored. One write at a
     // time, so that unwritten pages never pile up in memory when the database is the slower side.
     await ctx.payloadWrites.at(-1);
-    const write = runs.savePayload({
+    const write = (ctx.payloadSink ?? runs).savePayload({
       userId: ctx.userId,
       itemId: ctx.item.id,
       syncRunId: ctx.runId,
@@ -174,7 +177,9 @@ export function createSyncService(deps: SyncServiceDeps) {
   async function syncTransactions(ctx: RunContext): Promise<Counts> {
     const original = ctx.item.transactionsCursor ?? null;
     const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
-    const fetched = await fetchTransactionsUpdate(
+    const map = (t: Transaction) =>
+      mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds });
+    const update = await paginateTransactionsSync(
       original,
       (cursor) =>
         call(ctx, '/transactions/sync', () =>
@@ -184,31 +189,42 @@ export function createSyncService(deps: SyncServiceDeps) {
             ...(cursor ? { cursor } : {}),
           }),
         ),
-      // Mapped as each page arrives: only our rows are held, never Plaid's pages.
-      (t) => mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds }),
+      // Each attempt is one database transaction: pages are applied as they arrive (only one page is
+      // held), raw pages are kept in it too, and the cursor is stored with the data at the end.
+      (run) =>
+        data.inTransactionsSync(
+          { userId: ctx.userId, itemId: ctx.item.id, expectedCursor: original },
+          async (session) => {
+            await Promise.allSettled(ctx.payloadWrites);
+            ctx.payloadWrites = [];
+            ctx.payloadSink = session;
+            try {
+              const result = await run((page) =>
+                session.applyPage({
+                  upserts: [...page.added, ...page.modified].map(map),
+                  removedPlaidIds: page.removed.map((r) => r.transaction_id),
+                }),
+              );
+              await Promise.all(ctx.payloadWrites); // inside the transaction, before it commits
+              return result;
+            } finally {
+              ctx.payloadSink = undefined;
+            }
+          },
+        ),
     );
-    if (fetched.restarts > 0) {
+    if (update.restarts > 0) {
       deps.logger?.warn(
-        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: fetched.restarts },
+        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: update.restarts },
         'transactions sync restarted from the original cursor after a mutation during pagination',
       );
     }
-    if (!fetched.ready) return { added: 0, modified: 0, removed: 0, cursorAfter: original };
-
-    const { update } = fetched;
-    await data.applyTransactionsSync({
-      userId: ctx.userId,
-      itemId: ctx.item.id,
-      expectedCursor: original,
-      upserts: update.upserts,
-      removedPlaidIds: update.removedIds,
-      nextCursor: fetched.nextCursor,
-    });
+    if (!update.ready) return { added: 0, modified: 0, removed: 0, cursorAfter: original };
     return {
       added: update.added,
       modified: update.modified,
       removed: update.removed,
-      cursorAfter: fetched.nextCursor,
+      cursorAfter: update.nextCursor,
     };
   }
 

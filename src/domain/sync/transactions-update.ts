@@ -1,11 +1,11 @@
 /**
- * The import step of /transactions/sync: page through one whole update from a cursor, restarting from
- * that same cursor when Plaid reports TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION, and collapse the
- * pages into one net change set. Nothing is written here; the caller commits the result and the cursor
- * together (NOTES §4).
+ * The pagination of /transactions/sync: page through one whole update from a cursor, each attempt inside
+ * `withinAttempt` (the caller's database transaction, which applies every page as it arrives and stores
+ * the cursor with the data at the end), restarting from that same cursor — in a fresh attempt, the
+ * previous one rolled back — when Plaid reports TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION (NOTES §4).
  */
 
-import type { RemovedTransaction, Transaction, TransactionsSyncResponse } from 'plaid';
+import type { TransactionsSyncResponse } from 'plaid';
 import type { PlaidResponse } from '../../plaid/client.js';
 import { classifyPlaidError, isPlaidApiError } from '../../plaid/errors.js';
 
@@ -17,108 +17,69 @@ const MAX_PAGES = 10_000;
 
 export type SyncPage = PlaidResponse<TransactionsSyncResponse>;
 
-export interface FetchedUpdate<T = Transaction> {
-  /** False when Plaid said NOT_READY (empty `next_cursor`): nothing to apply and no cursor to store. */
+export interface PaginatedUpdate {
+  /** False when Plaid said NOT_READY (empty `next_cursor`): nothing applied and no cursor to store. */
   ready: boolean;
-  /** The pages folded into one net change set, each row mapped as its page arrived. */
-  update: CollapsedUpdate<T>;
   /** The last page's `next_cursor` (only meaningful when `ready`). */
   nextCursor: string;
-  /** How many times the loop restarted from the original cursor. */
-  restarts: number;
+  /** Plaid's counts over all pages of the attempt that finished. */
+  added: number;
+  modified: number;
+  removed: number;
 }
+
+/** One attempt: `run` pages from the original cursor, handing each page to `applyPage`. */
+export type AttemptRunner = (
+  run: (applyPage: (page: SyncPage) => Promise<void>) => Promise<PaginatedUpdate>,
+) => Promise<PaginatedUpdate>;
 
 /**
  * Pages from `originalCursor` until `has_more` is false. `fetchPage` wraps the Plaid call (and records
- * request ids and payloads). Each page is folded in (and its rows mapped) as it arrives, so only the net
- * change set is held, never the pages. Other errors, and a mutation error after the last attempt,
- * propagate.
+ * request ids and payloads). Other errors, and a mutation error after the last attempt, propagate (and
+ * roll the attempt back).
  */
-export async function fetchTransactionsUpdate<T = Transaction>(
+export async function paginateTransactionsSync(
   originalCursor: string | null,
   fetchPage: (cursor: string | null) => Promise<SyncPage>,
-  map: (transaction: Transaction) => T = (t) => t as unknown as T,
+  withinAttempt: AttemptRunner,
   maxAttempts = MAX_PAGINATION_ATTEMPTS,
-): Promise<FetchedUpdate<T>> {
+): Promise<PaginatedUpdate & { restarts: number }> {
   for (let attempt = 1; ; attempt++) {
-    const folder = createPageFolder(map);
-    let cursor = originalCursor;
     try {
-      for (let n = 0; n < MAX_PAGES; n++) {
-        const page = await fetchPage(cursor);
-        if (page.next_cursor === '' && !page.has_more) {
-          // NOT_READY: the initial pull is not done. Never store the empty cursor.
-          return { ready: false, update: folder.result(), nextCursor: '', restarts: attempt - 1 };
+      const update = await withinAttempt(async (applyPage) => {
+        let cursor = originalCursor;
+        const counts = { added: 0, modified: 0, removed: 0 };
+        // The next page is fetched while the database applies this one (at most two pages in memory).
+        let applying: Promise<void> | undefined;
+        for (let n = 0; n < MAX_PAGES; n++) {
+          const page = await fetchPage(cursor);
+          await applying;
+          if (page.next_cursor === '' && !page.has_more) {
+            // NOT_READY: the initial pull is not done. Never store the empty cursor.
+            return { ready: false, nextCursor: '', added: 0, modified: 0, removed: 0 };
+          }
+          applying = applyPage(page);
+          applying.catch(() => undefined); // awaited before the next page; never unhandled meanwhile
+          counts.added += page.added.length;
+          counts.modified += page.modified.length;
+          counts.removed += page.removed.length;
+          cursor = page.next_cursor;
+          if (!page.has_more) {
+            await applying;
+            return { ready: true, nextCursor: cursor, ...counts };
+          }
         }
-        folder.add(page);
-        cursor = page.next_cursor;
-        if (!page.has_more) {
-          return { ready: true, update: folder.result(), nextCursor: cursor, restarts: attempt - 1 };
-        }
-      }
-      throw new Error(`/transactions/sync did not finish within ${MAX_PAGES} pages`);
+        await applying;
+        throw new Error(`/transactions/sync did not finish within ${MAX_PAGES} pages`);
+      });
+      return { ...update, restarts: attempt - 1 };
     } catch (error) {
       const restart =
         isPlaidApiError(error) &&
         classifyPlaidError(error).action === 'restart_sync' &&
         attempt < maxAttempts;
       if (!restart) throw error;
-      // Drop what was folded and start again from the original cursor.
+      // The attempt was rolled back: start again from the original cursor.
     }
   }
-}
-
-export interface CollapsedUpdate<T = Transaction> {
-  /** The latest version of every added or modified transaction, once each. */
-  upserts: T[];
-  /** Removed ids that are not re-added later in the same update. */
-  removedIds: string[];
-  added: number;
-  modified: number;
-  removed: number;
-}
-
-/** Folds pages in order so that each transaction id ends in exactly one bucket with its last state. */
-function createPageFolder<T>(map: (transaction: Transaction) => T) {
-  const upserts = new Map<string, T>();
-  const removed = new Set<string>();
-  let added = 0;
-  let modified = 0;
-  let removedCount = 0;
-  const put = (t: Transaction) => {
-    removed.delete(t.transaction_id);
-    upserts.delete(t.transaction_id); // keep Map order = order of last change
-    upserts.set(t.transaction_id, map(t));
-  };
-  return {
-    add(page: Pick<SyncPage, 'added' | 'modified' | 'removed'>) {
-      for (const t of page.added) put(t);
-      for (const t of page.modified) put(t);
-      for (const r of page.removed as RemovedTransaction[]) {
-        upserts.delete(r.transaction_id);
-        removed.add(r.transaction_id);
-      }
-      added += page.added.length;
-      modified += page.modified.length;
-      removedCount += page.removed.length;
-    },
-    result(): CollapsedUpdate<T> {
-      return {
-        upserts: [...upserts.values()],
-        removedIds: [...removed],
-        added,
-        modified,
-        removed: removedCount,
-      };
-    },
-  };
-}
-
-/** The same folding over pages already in hand. */
-export function collapsePages(
-  pages: readonly Pick<SyncPage, 'added' | 'modified' | 'removed'>[],
-): CollapsedUpdate {
-  const folder = createPageFolder((t) => t);
-  for (const page of pages) folder.add(page);
-  return folder.result();
 }

@@ -131,7 +131,8 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
   await app.register(plaidLinkRoutes, { items: services.items });
   await app.register(itemRoutes, { items: services.items });
   await app.register(linkPageRoutes, {
-    emulatorUrl: config.plaid.mode === 'emulator' ? plaid.basePath : undefined,
+    // In emulator mode the page sends browsers to the emulator's Link (its URL is known once it runs).
+    emulatorUrl: config.plaid.mode === 'emulator' ? () => plaid.basePath || undefined : undefined,
   });
 
   await app.ready();

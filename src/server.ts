@@ -50,25 +50,16 @@ export async function startServer(
   let app: App | undefined;
   let control: { close(): Promise<unknown> } | undefined;
   try {
-    // The emulator loads while the database opens and migrates.
-    const [connected, opened] = await Promise.allSettled([
-      connectPlaid(config, logger),
-      openDatabase(
-        config.database.kind === 'pglite'
-          ? { kind: 'pglite', dataDir: config.database.dataDir }
-          : { kind: 'postgres', url: config.database.url },
-        { controlSocket: usableSocket },
-      ).then(async (handle) => {
-        database = handle;
-        await runMigrations(handle);
-        return handle;
-      }),
-    ]);
-    if (connected.status === 'fulfilled') plaid = connected.value;
-    if (connected.status === 'rejected') throw connected.reason;
-    if (opened.status === 'rejected') throw opened.reason;
-    const db = opened.value;
-    const plaidConnection = connected.value;
+    const plaidConnection = connectPlaid(config, logger);
+    plaid = plaidConnection;
+    const db = await openDatabase(
+      config.database.kind === 'pglite'
+        ? { kind: 'pglite', dataDir: config.database.dataDir }
+        : { kind: 'postgres', url: config.database.url },
+      { controlSocket: usableSocket },
+    );
+    database = db;
+    await runMigrations(db);
     queue = await startJobQueue({
       database: db,
       jobs: config.jobs,
@@ -89,6 +80,8 @@ export async function startServer(
     }
     if (usableSocket) control = await startControlServer(usableSocket, app.services, logger);
     await app.listen({ host: config.host, port: config.port });
+    // After listening, so that the API is ready while the emulator loads (Plaid calls wait for it).
+    await plaidConnection.start();
   } catch (error) {
     await control?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
@@ -111,7 +104,7 @@ export async function startServer(
       docs: `${url}/docs`,
       database:
         config.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'postgres',
-      plaid: plaid?.describe,
+      plaid: plaid?.describe(),
       jobs: config.jobs.inProcess ? 'worker and scheduler in this process' : 'enqueue only',
       startupMs: Math.round(performance.now() - startedAt),
     },

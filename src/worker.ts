@@ -35,7 +35,8 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
   const database = await openDatabase({ kind: 'postgres', url: config.database.url });
   try {
     await runMigrations(database);
-    const plaid = await connectPlaid(config, logger);
+    const plaid = connectPlaid(config, logger);
+    await plaid.start();
     const queue = await startJobQueue({
       database,
       jobs: config.jobs,
@@ -61,7 +62,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
       jobs: config.jobs,
       logger,
     });
-    logger.info({ owner, plaid: plaid.describe }, 'finance-api worker is ready');
+    logger.info({ owner, plaid: plaid.describe() }, 'finance-api worker is ready');
     let closing: Promise<void> | undefined;
     return {
       owner,

@@ -7,7 +7,7 @@ export interface LinkPageOptions {
    * Where the browser finds the emulator's Link page, in emulator mode (the emulator's base URL, e.g.
    * the Plaid client's `basePath`); without it the page opens Plaid's own Link from Plaid's CDN.
    */
-  emulatorUrl?: string;
+  emulatorUrl?: () => string | undefined;
 }
 
 /**
@@ -16,14 +16,25 @@ export interface LinkPageOptions {
  * for an API token and sends it to the API itself.
  */
 export const linkPageRoutes: FastifyPluginAsyncZod<LinkPageOptions> = async (app, options) => {
-  const link: LinkPageLink = options.emulatorUrl
-    ? { kind: 'emulator', url: options.emulatorUrl.replace(/\/+$/, '') }
-    : { kind: 'plaid', scriptUrl: PLAID_LINK_SCRIPT_URL };
-  const page = renderLinkPage(link);
+  const plaidPage = renderLinkPage({ kind: 'plaid', scriptUrl: PLAID_LINK_SCRIPT_URL });
+  const { emulatorUrl } = options;
 
-  app.get('/link', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page),
-  );
+  app.get('/link', { schema: { hide: true } }, async (_request, reply) => {
+    let page = plaidPage;
+    if (emulatorUrl) {
+      const url = emulatorUrl();
+      if (!url) {
+        return reply
+          .code(503)
+          .header('retry-after', '2')
+          .type('text/plain; charset=utf-8')
+          .send('The Plaid emulator is still starting; reload in a moment.');
+      }
+      const link: LinkPageLink = { kind: 'emulator', url: url.replace(/\/+$/, '') };
+      page = renderLinkPage(link);
+    }
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+  });
 
   app.get(LINK_SCRIPT_PATH, { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(LINK_APP_SCRIPT),

@@ -204,8 +204,8 @@ export function createSyncDataRepository(db: Database) {
     },
 
     /**
-     * Runs `work` inside ONE database transaction that holds the item row: the stored cursor must still
-     * be `expectedCursor` (else CursorMovedError); `work` applies pages as they arrive through the
+     * Runs `work` inside ONE database transaction: the stored cursor must still be `expectedCursor` at
+     * the start and, under the item row's lock, at the commit (else CursorMovedError, all rolled back); `work` applies pages as they arrive through the
      * session; when it returns `ready`, the owner's note and category of removed pending rows are carried
      * to the posted rows that replace them and `nextCursor` is stored with the data. Anything thrown rolls
      * everything back (a restart from the original cursor starts from the same state). Only one page is
@@ -216,13 +216,19 @@ export function createSyncDataRepository(db: Database) {
       work: (session: TransactionsSyncSession) => Promise<T>,
     ): Promise<T> {
       return db.transaction(async (tx) => {
-        const [item] = await tx
-          .select({ cursor: plaidItems.transactionsCursor })
-          .from(plaidItems)
-          .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)))
-          .for('update');
-        if (!item) throw new Error('the item disappeared during the sync');
-        if ((item.cursor ?? null) !== input.expectedCursor) throw new CursorMovedError();
+        // Compare-and-set on the cursor: checked now (fail fast) and again under the row lock at the end
+        // (the lock is held only for the commit, so the item row stays writable — lock renewals, status
+        // changes — while the pages are fetched).
+        const checkCursor = async (lock: boolean) => {
+          const query = tx
+            .select({ cursor: plaidItems.transactionsCursor })
+            .from(plaidItems)
+            .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
+          const [item] = lock ? await query.for('update') : await query;
+          if (!item) throw new Error('the item disappeared during the sync');
+          if ((item.cursor ?? null) !== input.expectedCursor) throw new CursorMovedError();
+        };
+        await checkCursor(false);
 
         const carried = new Map<string, { note: string | null; category: string | null }>();
         const session: TransactionsSyncSession = {
@@ -255,6 +261,7 @@ export function createSyncDataRepository(db: Database) {
         };
         const result = await work(session);
         if (!result.ready) return result;
+        await checkCursor(true);
 
         if (carried.size > 0) {
           const json = JSON.stringify(

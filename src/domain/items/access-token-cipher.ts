@@ -134,3 +134,15 @@ export function accessTokenCipherFromKeys(
   }
   return createAccessTokenCipher([...keys.values()], keyIdOf(activeKeyBase64));
 }
+
+/** The stored form of an item's access token: the ciphertext and its key id, bound to the item's id. */
+export interface StoredItemToken {
+  id: string;
+  accessTokenCiphertext: string;
+  accessTokenKeyId: string;
+}
+
+/** An item's Plaid access token in clear, for one Plaid call (the item's id is the AAD). Never log it. */
+export function decryptItemAccessToken(cipher: AccessTokenCipher, item: StoredItemToken): string {
+  return cipher.decrypt({ ciphertext: item.accessTokenCiphertext, keyId: item.accessTokenKeyId }, item.id);
+}

@@ -25,7 +25,7 @@ import type { PlaidClient } from '../../plaid/client.js';
 import { classifyPlaidError, isPlaidApiError, type PlaidApiError } from '../../plaid/errors.js';
 import { isStale } from '../accounts/freshness.js';
 import { toAccountView, type AccountView } from '../accounts/service.js';
-import type { AccessTokenCipher } from './access-token-cipher.js';
+import { decryptItemAccessToken, type AccessTokenCipher } from './access-token-cipher.js';
 import type { ItemLinking } from './item-linking.js';
 
 /** Where Plaid sends this service's webhooks, under `publicUrl`. */
@@ -195,13 +195,6 @@ export function createItemsService(deps: ItemsServiceDeps) {
     return item;
   }
 
-  function accessTokenOf(item: PlaidItemRow): string {
-    return deps.cipher.decrypt(
-      { ciphertext: item.accessTokenCiphertext, keyId: item.accessTokenKeyId },
-      item.id,
-    );
-  }
-
   /**
    * Asks the queue for a sync. The item already exists, so a queue failure must not turn into an error
    * (the client would link again and get ITEM_ALREADY_LINKED): it is logged, `null` is returned and the
@@ -287,7 +280,7 @@ export function createItemsService(deps: ItemsServiceDeps) {
       if (!UPDATE_MODE_STATUSES.has(item.status) && !accountSelection) {
         throw errors.itemUpdateNotNeeded(item.id);
       }
-      const accessToken = accessTokenOf(item);
+      const accessToken = decryptItemAccessToken(deps.cipher, item);
       const created = await viaPlaid(
         () =>
           plaid.linkTokenCreate({
@@ -326,7 +319,7 @@ export function createItemsService(deps: ItemsServiceDeps) {
     ): Promise<{ item: ItemView; sync: SyncRequestView | null }> {
       const item = await ownItem(userId, itemId);
       if (item.status === 'revoked') throw errors.itemNotRepairable(item.id, item.status);
-      const accessToken = accessTokenOf(item);
+      const accessToken = decryptItemAccessToken(deps.cipher, item);
       const { item: atPlaid } = await viaPlaid(() => plaid.itemGet({ access_token: accessToken }), item.id);
       if (atPlaid.error) throw errors.itemStillNeedsUpdate(item.id, atPlaid.error.error_code);
       const consent = atPlaid.consent_expiration_time ? new Date(atPlaid.consent_expiration_time) : null;
@@ -345,7 +338,7 @@ export function createItemsService(deps: ItemsServiceDeps) {
       const item = await ownItem(userId, itemId);
       let accessToken: string | null = null;
       try {
-        accessToken = accessTokenOf(item);
+        accessToken = decryptItemAccessToken(deps.cipher, item);
       } catch (error) {
         deps.logger?.warn(
           { userId, itemId, err: error instanceof Error ? error.message : String(error) },

@@ -30,7 +30,7 @@ import {
   mapSecurity,
   mapTransaction,
 } from '../../plaid/mappers.js';
-import type { AccessTokenCipher } from '../items/access-token-cipher.js';
+import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
 import { describeSyncError, ITEM_STOPPING_ACTIONS, type SyncRunError } from './run-errors.js';
 import { paginateTransactionsSync, SYNC_PAGE_SIZE } from './transactions-update.js';
 
@@ -381,10 +381,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       };
     }
 
-    const accessToken = deps.cipher.decrypt(
-      { ciphertext: item.accessTokenCiphertext, keyId: item.accessTokenKeyId },
-      item.id,
-    );
+    const accessToken = decryptItemAccessToken(deps.cipher, item);
     const base = { userId, item, accessToken, today: formatDate(now()) };
     const results: ProductRunResult[] = [];
     let itemStatus: ItemStatus = item.status;

@@ -24,7 +24,8 @@ import {
   createWebhookVerifier,
   type WebhookVerifierOptions,
 } from '../../plaid/webhook-verification.js';
-import type { AccessTokenCipher } from '../items/access-token-cipher.js';
+import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
+import { BLOCKED_ITEM_STATUSES } from '../sync/service.js';
 import {
   healthFromItemGet,
   healthFromItemGetFailure,
@@ -39,8 +40,6 @@ import {
 /** How long a revocation waits for a running sync of the item, and the lease it takes meanwhile. */
 const REVOKE_LOCK_WAIT_MS = 30_000;
 const REVOKE_LOCK_LEASE_SECONDS = 60;
-
-const NO_SYNC_STATUSES = new Set<PlaidItemRow['status']>(['login_required', 'revoked', 'error']);
 
 /**
  * A verified body equal to one still waiting for its job (received within this window) is a duplicate.
@@ -301,7 +300,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     // Revoked is final: nothing but linking again brings the item (and its deleted data) back.
     if (item.status === 'revoked') return 'ignored_revoked_item';
     if (SYNC_WEBHOOKS.has(`${type}/${code}`)) {
-      if (NO_SYNC_STATUSES.has(item.status)) return 'sync_skipped';
+      if (BLOCKED_ITEM_STATUSES.has(item.status)) return 'sync_skipped';
       await deps.jobs.enqueueSync({ userId: item.userId, itemId: item.id, trigger: 'webhook' });
       return 'sync_enqueued';
     }
@@ -331,10 +330,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   async function observeHealth(item: PlaidItemRow, webhook: ItemWebhook): Promise<HealthChange> {
     const current = { status: item.status, consentExpiresAt: item.consentExpiresAt };
     try {
-      const accessToken = deps.cipher.decrypt(
-        { ciphertext: item.accessTokenCiphertext, keyId: item.accessTokenKeyId },
-        item.id,
-      );
+      const accessToken = decryptItemAccessToken(deps.cipher, item);
       const response = await plaid.itemGet({ access_token: accessToken });
       return healthFromItemGet(response.item, webhook, current, now());
     } catch (error) {

@@ -12,7 +12,9 @@ import {
   type PipelineServices,
   type Services,
 } from './domain/services.js';
+import { followTokenRevocations } from './domain/auth/token-cache.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
+import { listenForTokenRevocations } from './db/repositories/api-tokens.js';
 import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
@@ -135,6 +137,22 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     emulatorUrl: config.plaid.mode === 'emulator' ? () => plaid.basePath || undefined : undefined,
   });
 
-  await app.ready();
+  // Personal access tokens are served from memory only while this process hears every revocation
+  // (docs/security.md); closed with the app, before the database.
+  const revocations =
+    config.authTokenCacheSeconds > 0
+      ? await listenForTokenRevocations(
+          database,
+          followTokenRevocations(services.tokenCache, app.log.child({ component: 'auth' }) as Logger),
+        )
+      : undefined;
+  if (revocations) app.addHook('onClose', () => revocations.close());
+
+  try {
+    await app.ready();
+  } catch (error) {
+    await revocations?.close();
+    throw error;
+  }
   return app as unknown as App;
 }

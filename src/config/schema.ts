@@ -23,6 +23,8 @@ const base64Key32 = z
     message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)',
   });
 
+const TOKEN_CACHE_SECONDS = 'expected whole seconds from 0 (no cache) to 3600';
+
 export const configSchema = z
   .object({
     HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -84,6 +86,15 @@ export const configSchema = z
       .max(50 * 1024 * 1024)
       .default(1024 * 1024),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** 0 turns the cache off; empty means the default, not 0, so that a blank line cannot turn it off. */
+    AUTH_TOKEN_CACHE_SECONDS: optionalString.pipe(
+      z.coerce
+        .number<string | undefined>({ message: TOKEN_CACHE_SECONDS })
+        .int({ message: TOKEN_CACHE_SECONDS })
+        .min(0, { message: TOKEN_CACHE_SECONDS })
+        .max(3600, { message: TOKEN_CACHE_SECONDS })
+        .default(60),
+    ),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     SCHED_BALANCE_REFRESH_CRON: z
       .string()
@@ -154,6 +165,8 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   authRateLimitPerMinute: number;
+  /** How long an authenticated personal access token is served from memory; 0: never (docs/security.md). */
+  authTokenCacheSeconds: number;
   shutdownTimeoutMs: number;
   jobs: {
     /** Run the job worker and the scheduler in the API process (always so in embedded mode). */
@@ -233,6 +246,7 @@ export function buildConfig(
     corsOrigins: raw.CORS_ORIGINS,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
+    authTokenCacheSeconds: raw.AUTH_TOKEN_CACHE_SECONDS,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     jobs: {
       inProcess: raw.DATABASE_URL ? raw.JOBS_IN_PROCESS : true,

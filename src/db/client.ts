@@ -7,6 +7,12 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import {
+  listenInProcess,
+  listenOnServer,
+  type NotificationHandlers,
+  type NotificationListener,
+} from './notifications.js';
 import { templateForFreshDirectory } from './pglite-template.js';
 import * as schema from './schema/index.js';
 
@@ -26,6 +32,8 @@ export interface DatabaseHandle {
   /** The node-postgres pool in server mode. */
   pool?: pg.Pool;
   ping(): Promise<void>;
+  /** LISTEN on a channel: a dedicated, reconnecting connection on a server; in-process on PGlite. */
+  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
   close(): Promise<void>;
 }
 
@@ -54,6 +62,7 @@ export async function openDatabase(
       ping: async () => {
         await pool.query('select 1');
       },
+      listen: (channel, handlers) => listenOnServer(target.url, channel, handlers),
       close: async () => {
         await pool.end();
       },
@@ -84,6 +93,7 @@ export async function openDatabase(
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: (channel, handlers) => listenInProcess(pglite, channel, handlers),
     close: async () => {
       try {
         await pglite.close();

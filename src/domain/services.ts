@@ -9,6 +9,7 @@ import { createAccountsService } from './accounts/service.js';
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
+import { createTokenCache } from './auth/token-cache.js';
 import { accessTokenCipherFromKeys, type AccessTokenCipher } from './items/access-token-cipher.js';
 import { createItemLinking } from './items/item-linking.js';
 import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
@@ -22,16 +23,21 @@ import { createWebhookService } from './webhooks/service.js';
 /** Wires repositories into the domain services; the HTTP app, the worker and the CLI use this. */
 export function createServices(
   db: Database,
-  config: Pick<Config, 'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl'>,
+  config: Pick<Config, 'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl' | 'authTokenCacheSeconds'>,
 ) {
   const repositories = createRepositories(db);
+  // Serves nothing until a revocation listener is up (buildApp starts one); the worker and the CLI never
+  // start one, so they always read tokens from the database.
+  const tokenCache = createTokenCache({ ttlSeconds: config.authTokenCacheSeconds });
   return {
     users: createUsersService({ users: repositories.users }),
     auth: createAuthService({
       users: repositories.users,
       apiTokens: repositories.apiTokens,
       jwt: { secret: config.jwtSecretKey, issuer: config.publicUrl, ttlSeconds: config.jwtTtlSeconds },
+      tokenCache,
     }),
+    tokenCache,
     accounts: createAccountsService({ accounts: repositories.accounts, items: repositories.items }),
     transactions: createTransactionsService({
       transactions: repositories.transactions,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from '../helpers/config.js';
 import { createPostgresDatabase, databaseKinds } from '../helpers/database.js';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 
 /** Scale-out: several API processes on one PostgreSQL server, the CLI writing to it directly. */
 describe.runIf(databaseKinds().includes('postgres'))('service processes on PostgreSQL', () => {
@@ -16,6 +17,8 @@ describe.runIf(databaseKinds().includes('postgres'))('service processes on Postg
       DATABASE_URL: created.url,
       JWT_SECRET_KEY: TEST_JWT_SECRET,
       ENCRYPTION_KEY_BASE64: TEST_ENCRYPTION_KEY,
+      // Tokens stay cached for an hour: only the revocation notification can end them sooner.
+      AUTH_TOKEN_CACHE_SECONDS: '3600',
     };
   });
   afterAll(async () => {
@@ -38,7 +41,7 @@ describe.runIf(databaseKinds().includes('postgres'))('service processes on Postg
       ['--json', 'tokens', 'create', '--email', 'pg@example.com', '--name', 'pg', '--scope', 'write'],
       env,
     );
-    const { token } = JSON.parse(tok.stdout) as { token: string };
+    const { token, id } = JSON.parse(tok.stdout) as { token: string; id: string };
 
     for (const server of servers) {
       const res = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -48,6 +51,20 @@ describe.runIf(databaseKinds().includes('postgres'))('service processes on Postg
         auth: { scopes: ['read', 'write'] },
       });
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    }
+
+    // The CLI revokes in the database directly; both processes, which cache the token, hear of it.
+    const revoked = await runCli(['tokens', 'revoke', id], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    for (const server of servers) {
+      await until(
+        `${server.url} to reject the revoked token`,
+        async () =>
+          (await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status ===
+          401,
+        5_000,
+        50,
+      );
     }
     for (const server of servers.splice(0)) expect(await server.stop('SIGTERM')).toBe(0);
   });

@@ -42,6 +42,17 @@ describe('configuration', () => {
     expect(byVariable.ALLOW_REGISTRATION).toMatch(/true or false/);
   });
 
+  it('caches personal access tokens for 60 s by default; 0 turns the cache off; a bad value is named', () => {
+    expect(parseEnv({}).raw.AUTH_TOKEN_CACHE_SECONDS).toBe(60);
+    expect(parseEnv({ AUTH_TOKEN_CACHE_SECONDS: '' }).raw.AUTH_TOKEN_CACHE_SECONDS).toBe(60);
+    expect(parseEnv({ AUTH_TOKEN_CACHE_SECONDS: '0' }).raw.AUTH_TOKEN_CACHE_SECONDS).toBe(0);
+    for (const bad of ['soon', '-1', '1.5', '3601']) {
+      expect(problemsOf({ AUTH_TOKEN_CACHE_SECONDS: bad }), bad).toEqual([
+        { variable: 'AUTH_TOKEN_CACHE_SECONDS', message: 'expected whole seconds from 0 (no cache) to 3600' },
+      ]);
+    }
+  });
+
   it('requires the secrets when DATABASE_URL is set', () => {
     const problems = problemsOf({ DATABASE_URL: 'postgres://localhost/x' });
     expect(problems.map((p) => p.variable).sort()).toEqual(['ENCRYPTION_KEY_BASE64', 'JWT_SECRET_KEY']);

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import type { Database, DatabaseHandle } from '../client.js';
+import type { NotificationListener } from '../notifications.js';
 import { apiTokens, users, type ApiTokenScope } from '../schema/index.js';
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
@@ -68,3 +69,33 @@ export function createApiTokensRepository(db: Database) {
 }
 
 export type ApiTokensRepository = ReturnType<typeof createApiTokensRepository>;
+
+/**
+ * Where the triggers of drizzle/0007_api_token_revocations.sql announce, at commit, every change that can
+ * invalidate a token: the token's id, or '*' for all of them (TRUNCATE).
+ */
+const REVOCATIONS_CHANNEL = 'api_token_revocations';
+const EVERY_TOKEN = '*';
+
+export interface TokenRevocationHandlers {
+  /** The token was revoked, deleted (also with its user) or changed. */
+  onTokenRevoked(tokenId: string): void;
+  onEveryTokenRevoked(): void;
+  /** From now on every revocation committed by any process is heard. */
+  onListening(): void;
+  /** Revocations may go unheard until `onListening` again (retried after `retryInMs`). */
+  onLost(error: unknown, retryInMs?: number): void;
+}
+
+/** Follows the revocations committed by every process on this database, this one included. */
+export function listenForTokenRevocations(
+  database: Pick<DatabaseHandle, 'listen'>,
+  handlers: TokenRevocationHandlers,
+): Promise<NotificationListener> {
+  return database.listen(REVOCATIONS_CHANNEL, {
+    onNotification: (payload) =>
+      payload === EVERY_TOKEN ? handlers.onEveryTokenRevoked() : handlers.onTokenRevoked(payload),
+    onListening: () => handlers.onListening(),
+    onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
+  });
+}

@@ -81,7 +81,8 @@ export const adminCommands = {
   'tokens.revoke': {
     input: revokeTokenInput,
     async run(services: Services, input: z.output<typeof revokeTokenInput>): Promise<ApiTokenView> {
-      const row = await services.repositories.apiTokens.revokeAny(input.id, new Date());
+      // Through the auth service: its token cache (the running service's, over the control socket) forgets it.
+      const row = await services.auth.revokeAnyToken(input.id);
       if (!row) throw errors.notFound('active token', input.id);
       return toApiTokenView(row);
     },

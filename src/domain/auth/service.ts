@@ -10,6 +10,7 @@ import {
 } from './access-tokens.js';
 import { issueJwt, verifyJwt, type IssuedJwt, type JwtSettings } from './jwt.js';
 import { decoyPasswordHash, verifyPassword } from './passwords.js';
+import { createTokenCache, type TokenCache } from './token-cache.js';
 
 /** Who is calling, as established by the auth plugin. */
 export interface Principal {
@@ -47,14 +48,68 @@ export interface AuthServiceDeps {
   users: UsersRepository;
   apiTokens: ApiTokensRepository;
   jwt: JwtSettings;
+  /** Authenticated personal access tokens; default: one that never serves (no revocation listener). */
+  tokenCache?: TokenCache;
   now?: () => Date;
 }
 
 /** `last_used_at` is written at most once a minute per token, off the request's path. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAuthService({ users, apiTokens, jwt, now = () => new Date() }: AuthServiceDeps) {
+export function createAuthService({
+  users,
+  apiTokens,
+  jwt,
+  tokenCache = createTokenCache({ ttlSeconds: 0 }),
+  now = () => new Date(),
+}: AuthServiceDeps) {
   const lastTouched = new Map<string, number>();
+
+  const touchThrottled = (tokenId: string, lastUsedAt: Date | null, at: Date) => {
+    const last = lastTouched.get(tokenId) ?? lastUsedAt?.getTime() ?? 0;
+    if (at.getTime() - last > TOUCH_INTERVAL_MS) {
+      lastTouched.set(tokenId, at.getTime());
+      void apiTokens.touch(tokenId, at).catch(() => lastTouched.delete(tokenId));
+    }
+  };
+
+  /** A personal access token: from the cache when it is there, else from the database (then cached). */
+  const authenticateAccessToken = async (token: string): Promise<Principal> => {
+    const tokenHash = hashAccessToken(token);
+    const cached = tokenCache.get(tokenHash);
+    if (cached) {
+      const at = now();
+      if (cached.expiresAt && cached.expiresAt <= at) {
+        tokenCache.forgetToken(cached.tokenId);
+        throw errors.invalidToken();
+      }
+      touchThrottled(cached.tokenId, cached.lastUsedAt, at);
+      return cached.principal;
+    }
+    const readAt = tokenCache.generation();
+    const row = await apiTokens.findByHash(tokenHash);
+    const at = now();
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= at)) throw errors.invalidToken();
+    touchThrottled(row.id, row.lastUsedAt, at);
+    const principal = Object.freeze<Principal>({
+      userId: row.userId,
+      kind: 'access_token',
+      scopes: row.scope === 'write' ? ['read', 'write'] : ['read'],
+      tokenId: row.id,
+    });
+    tokenCache.set(
+      tokenHash,
+      {
+        principal,
+        tokenId: row.id,
+        userId: row.userId,
+        expiresAt: row.expiresAt,
+        lastUsedAt: row.lastUsedAt,
+      },
+      readAt,
+    );
+    return principal;
+  };
 
   return {
     /** Same answer, and the same argon2 work, for an unknown email and a wrong password. */
@@ -89,29 +144,27 @@ export function createAuthService({ users, apiTokens, jwt, now = () => new Date(
       return apiTokens.listForUser(userId);
     },
 
-    /** Another user's token answers exactly like one that does not exist. */
+    /**
+     * Another user's token answers exactly like one that does not exist. Forgotten here at once; other
+     * processes hear of it from the database (drizzle/0007_api_token_revocations.sql).
+     */
     async revokeToken(userId: string, tokenId: string): Promise<void> {
       if (!(await apiTokens.revokeForUser(userId, tokenId, now()))) throw errors.notFound('token', tokenId);
+      tokenCache.forgetToken(tokenId);
+    },
+
+    /** Operator revocation by id alone (the CLI); undefined when unknown or already revoked. */
+    async revokeAnyToken(tokenId: string): Promise<ApiTokenRow | undefined> {
+      const row = await apiTokens.revokeAny(tokenId, now());
+      if (row) tokenCache.forgetToken(tokenId);
+      return row;
     },
 
     /** Resolves a bearer token (JWT or personal access token) to a principal, or throws 401. */
     async authenticate(bearer: string): Promise<Principal> {
       if (looksLikeAccessToken(bearer)) {
         if (!isWellFormedAccessToken(bearer)) throw errors.invalidToken();
-        const row = await apiTokens.findByHash(hashAccessToken(bearer));
-        const at = now();
-        if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= at)) throw errors.invalidToken();
-        const last = lastTouched.get(row.id) ?? row.lastUsedAt?.getTime() ?? 0;
-        if (at.getTime() - last > TOUCH_INTERVAL_MS) {
-          lastTouched.set(row.id, at.getTime());
-          void apiTokens.touch(row.id, at).catch(() => lastTouched.delete(row.id));
-        }
-        return {
-          userId: row.userId,
-          kind: 'access_token',
-          scopes: row.scope === 'write' ? ['read', 'write'] : ['read'],
-          tokenId: row.id,
-        };
+        return authenticateAccessToken(bearer);
       }
       const userId = await verifyJwt(jwt, bearer);
       if (!userId) throw errors.invalidToken();

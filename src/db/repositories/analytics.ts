@@ -1,6 +1,5 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
-import { formatMoney } from '../../lib/money.js';
 import { batches } from '../batches.js';
 import { selectRows, type Database } from '../client.js';
 import {
@@ -10,6 +9,7 @@ import {
   cashflowMonthly,
   holdings,
   netWorthDaily,
+  netWorthPointsMonthly,
   securities,
   transactions,
   type TransferKind,
@@ -23,15 +23,6 @@ const currencyExpr = (t: { isoCurrencyCode: unknown; unofficialCurrencyCode: unk
 /** A whitelisted date_trunc unit, inlined (a parameter would not match between DISTINCT ON and ORDER BY). */
 function truncUnit(interval: 'day' | 'week' | 'month'): SQL {
   return sql.raw({ day: "'day'", week: "'week'", month: "'month'" }[interval]);
-}
-
-export interface NetWorthPoint {
-  currency: string;
-  date: string;
-  assets: string;
-  liabilities: string;
-  net_worth: string;
-  estimated: boolean;
 }
 
 /** The whole calendar months inside [start, end], as [first month, month after the last) — empty when none. */
@@ -132,6 +123,14 @@ export function createAnalyticsRepository(db: Database) {
       const [fullFrom, fullTo] =
         range.interval === 'month' ? wholeMonths(range.start, range.end) : [range.start, range.start];
       const pending = (column: SQL) => (range.includePending ? sql`` : sql`and ${column} = false`);
+      // The partial months at the edges, each its own index range: [from, fullFrom) and [fullTo, end].
+      const daily = (from: string, until: SQL) => sql`
+          select ${d.currency}, date_trunc(${truncUnit(range.interval)}, ${d.date}::timestamp)::date,
+                 ${d.kind}, ${d.category}, ${d.detailed}, ${d.merchant}, ${d.total}, ${d.inflow}, ${d.count}
+          from ${d}
+          where ${d.userId} = ${userId} and ${d.date} >= ${from}::date and ${d.date} ${until}
+                and ${d.date} <= ${range.end}::date
+            ${pending(sql`${d.pending}`)}`;
       return selectRows<CashflowRow>(
         db,
         sql`
@@ -143,13 +142,9 @@ export function createAnalyticsRepository(db: Database) {
           where ${m.userId} = ${userId} and ${m.month} >= ${fullFrom}::date and ${m.month} < ${fullTo}::date
             ${pending(sql`${m.pending}`)}
           union all
-          select ${d.currency}, date_trunc(${truncUnit(range.interval)}, ${d.date}::timestamp)::date,
-                 ${d.kind}, ${d.category}, ${d.detailed}, ${d.merchant}, ${d.total}, ${d.inflow}, ${d.count}
-          from ${d}
-          where ${d.userId} = ${userId}
-            and ${d.date} between ${range.start}::date and ${range.end}::date
-            and not (${d.date} >= ${fullFrom}::date and ${d.date} < ${fullTo}::date)
-            ${pending(sql`${d.pending}`)}
+          ${daily(range.start, sql`< ${fullFrom}::date`)}
+          union all
+          ${daily(fullTo, sql`<= ${range.end}::date`)}
         )
         select currency,
                case when grouping(period) = 0 then to_char(period, 'YYYY-MM-DD') end as period,
@@ -167,32 +162,44 @@ export function createAnalyticsRepository(db: Database) {
       );
     },
 
-    /** Net worth points per currency: every day, or the last known day of each week or month. */
-    async netWorthHistory(
+    /**
+     * Net worth points per currency (every day, or the last known day of each week or month), as the
+     * JSON array the API shows, from the points the materializer rendered: whole months of a daily
+     * history come joined from net_worth_points_monthly, the days of partial months from net_worth_daily.
+     */
+    async netWorthHistoryJson(
       userId: string,
       range: { start: string; end: string; interval: 'day' | 'week' | 'month' },
-    ): Promise<NetWorthPoint[]> {
+    ): Promise<string> {
       const n = netWorthDaily;
-      const columns = sql`${n.currency} as currency, to_char(${n.date}, 'YYYY-MM-DD') as date, ${n.assets}::text as assets,
-                          ${n.liabilities}::text as liabilities, ${n.netWorth}::text as net_worth, ${n.estimated} as estimated`;
-      const where = sql`${n.userId} = ${userId} and ${n.date} between ${range.start}::date and ${range.end}::date`;
-      // Raw rows (no ORM mapping): five years of days is thousands of rows on every call.
-      const rows = await selectRows<NetWorthPoint>(
-        db,
-        range.interval === 'day'
-          ? sql`select ${columns} from ${n} where ${where} order by ${n.currency}, ${n.date}`
-          : sql`select * from (
-                  select distinct on (${n.currency}, date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp)) ${columns}
-                  from ${n} where ${where}
-                  order by ${n.currency}, date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp), ${n.date} desc
-                ) p order by currency, date`,
-      );
-      for (const row of rows) {
-        row.assets = formatMoney(row.assets)!;
-        row.liabilities = formatMoney(row.liabilities)!;
-        row.net_worth = formatMoney(row.net_worth)!;
+      const m = netWorthPointsMonthly;
+      const inRange = sql`${n.userId} = ${userId} and ${n.date} between ${range.start}::date and ${range.end}::date`;
+      let rows: { points: string }[];
+      if (range.interval === 'day') {
+        const [fullFrom, fullTo] = wholeMonths(range.start, range.end);
+        rows = await selectRows<{ points: string }>(
+          db,
+          sql`select ${m.points} as points, ${m.currency} as currency, ${m.month} as at
+              from ${m}
+              where ${m.userId} = ${userId} and ${m.month} >= ${fullFrom}::date and ${m.month} < ${fullTo}::date
+              union all
+              select ${n.pointJson}, ${n.currency}, ${n.date}
+              from ${n}
+              where ${inRange} and not (${n.date} >= ${fullFrom}::date and ${n.date} < ${fullTo}::date)
+              order by currency, at`,
+        );
+      } else {
+        const period = sql`date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp)`;
+        rows = await selectRows<{ points: string }>(
+          db,
+          sql`select points from (
+                select distinct on (${n.currency}, ${period}) ${n.pointJson} as points, ${n.currency} as currency, ${n.date} as date
+                from ${n} where ${inRange}
+                order by ${n.currency}, ${period}, ${n.date} desc
+              ) p order by currency, date`,
+        );
       }
-      return rows;
+      return `[${rows.map((row) => row.points).join(',')}]`;
     },
 
     /** Everything the net-worth materializer needs for one user. */
@@ -241,6 +248,14 @@ export function createAnalyticsRepository(db: Database) {
         for (const batch of batches(days)) {
           await tx.insert(netWorthDaily).values(batch.map((d) => ({ userId, ...d })));
         }
+        const n = netWorthDaily;
+        await tx.delete(netWorthPointsMonthly).where(eq(netWorthPointsMonthly.userId, userId));
+        await tx.execute(sql`
+          insert into ${netWorthPointsMonthly} (user_id, currency, month, points)
+          select ${n.userId}, ${n.currency}, date_trunc('month', ${n.date}::timestamp)::date,
+                 string_agg(${n.pointJson}, ',' order by ${n.date})
+          from ${n} where ${n.userId} = ${userId}
+          group by 1, 2, 3`);
       });
     },
 

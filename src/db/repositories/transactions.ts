@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { transactions } from '../schema/index.js';
+import { jsonBoolean, jsonMoney, jsonObject, jsonPlain, jsonText } from '../wire-format.js';
 
 export interface TransactionFilters {
   accountIds?: string[];
@@ -18,29 +19,39 @@ export interface TransactionFilters {
 
 const t = transactions;
 
-/** The columns the API shows (no raw payload, no bookkeeping timestamps). */
-const listColumns = {
-  id: t.id,
-  accountId: t.accountId,
-  date: t.date,
-  authorizedDate: t.authorizedDate,
-  name: t.name,
-  merchantName: t.merchantName,
-  amount: t.amount,
-  isoCurrencyCode: t.isoCurrencyCode,
-  unofficialCurrencyCode: t.unofficialCurrencyCode,
-  pending: t.pending,
-  categoryPrimary: t.categoryPrimary,
-  categoryDetailed: t.categoryDetailed,
-  categoryConfidence: t.categoryConfidence,
-  userCategory: t.userCategory,
-  transferKind: t.transferKind,
-  userNote: t.userNote,
-};
+/**
+ * One transaction as the API shows it (the `Transaction` schema of the HTTP layer), built by PostgreSQL:
+ * amounts as exact decimal strings, our sign convention (negative = money out) as stored.
+ */
+const transactionJson = jsonObject({
+  id: jsonPlain(t.id),
+  account_id: jsonPlain(t.accountId),
+  date: jsonText(t.date),
+  authorized_date: jsonText(t.authorizedDate),
+  name: jsonText(t.name),
+  merchant_name: jsonText(t.merchantName),
+  amount: jsonMoney(t.amount),
+  currency: jsonText(sql`coalesce(${t.isoCurrencyCode}, ${t.unofficialCurrencyCode}, 'XXX')`),
+  pending: jsonBoolean(t.pending),
+  category: jsonObject({
+    primary: jsonText(t.categoryPrimary),
+    detailed: jsonText(t.categoryDetailed),
+    confidence: jsonText(t.categoryConfidence),
+    user_override: jsonText(t.userCategory),
+  }),
+  transfer_kind: jsonPlain(t.transferKind),
+  note: jsonText(t.userNote),
+});
 
-export type TransactionListRow = {
-  [K in keyof typeof listColumns]: (typeof t.$inferSelect)[K];
-};
+/** A page of transactions, already in the API's JSON (see `transactionJson`). */
+export interface TransactionPage {
+  /** A JSON array of the page's transactions, newest first. */
+  json: string;
+  /** True when rows follow this page. */
+  more: boolean;
+  /** The keyset position of the page's last row (where the next page starts). */
+  last: { date: string; id: string } | null;
+}
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -77,22 +88,38 @@ function conditionsFor(filters: TransactionFilters, withCursor: boolean): SQL | 
 export function createTransactionsRepository(db: Database) {
   // One prepared statement per combination of filters in use (built once, then reused).
   const prepared = new Map<string, ReturnType<typeof prepare>>();
-  const prepare = (filters: TransactionFilters, withCursor: boolean, name: string) =>
-    db
-      .select(listColumns)
+  const prepare = (filters: TransactionFilters, withCursor: boolean, name: string) => {
+    // `limit + 1` rows in keyset order, numbered; the extra row only says whether more follow.
+    const rows = db
+      .select({
+        json: transactionJson.as('json'),
+        date: sql<string>`${t.date}::text`.as('position_date'),
+        id: sql<string>`${t.id}::text`.as('position_id'),
+        n: sql<number>`row_number() over (order by ${t.date} desc, ${t.id} desc)`.as('n'),
+      })
       .from(t)
       .where(conditionsFor(filters, withCursor))
       .orderBy(desc(t.date), desc(t.id))
-      .limit(p('limit'))
+      .limit(p('fetch'))
+      .as('page');
+    return db
+      .select({
+        json: sql<string>`'[' || coalesce(string_agg(${rows.json}, ',' order by ${rows.n}) filter (where ${rows.n} <= ${p('limit')}), '') || ']'`,
+        fetched: sql<number>`count(*)::int`,
+        lastDate: sql<string | null>`max(${rows.date}) filter (where ${rows.n} = ${p('limit')})`,
+        lastId: sql<string | null>`max(${rows.id}) filter (where ${rows.n} = ${p('limit')})`,
+      })
+      .from(rows)
       .prepare(name);
+  };
 
   return {
     /** Newest first, keyset-paginated on (date, id): stable while new rows arrive. */
-    listForUser(
+    async pageForUser(
       userId: string,
       filters: TransactionFilters,
       page: { limit: number; after?: { date: string; id: string } },
-    ): Promise<TransactionListRow[]> {
+    ): Promise<TransactionPage> {
       const shape = [
         filters.accountIds?.length ? 'a' : '',
         filters.startDate ? 's' : '',
@@ -108,10 +135,10 @@ export function createTransactionsRepository(db: Database) {
       ].join('');
       let query = prepared.get(shape);
       if (!query) {
-        query = prepare(filters, page.after !== undefined, `transactions_list_${shape || 'all'}`);
+        query = prepare(filters, page.after !== undefined, `transactions_page_${shape || 'all'}`);
         prepared.set(shape, query);
       }
-      return query.execute({
+      const [result] = await query.execute({
         userId,
         accountIds: filters.accountIds,
         startDate: filters.startDate,
@@ -124,8 +151,15 @@ export function createTransactionsRepository(db: Database) {
         pending: filters.pending,
         afterDate: page.after?.date,
         afterId: page.after?.id,
+        fetch: page.limit + 1,
         limit: page.limit,
       });
+      const { json, fetched, lastDate, lastId } = result!;
+      return {
+        json,
+        more: fetched > page.limit,
+        last: lastDate && lastId ? { date: lastDate, id: lastId } : null,
+      };
     },
   };
 }

@@ -5,7 +5,8 @@ import { ownerId } from './users.js';
 /**
  * Net worth per user, currency and day, written by the net-worth materializer from balance snapshots
  * (and, before the first snapshot, from balances walked back through transactions: `estimated`).
- * Read by GET /v1/net-worth so that a five-year daily history is one indexed range scan.
+ * Read by GET /v1/net-worth so that a five-year daily history is one indexed range scan. `point_json` is
+ * the day as the API shows it (a history point), rendered once here so that reads only concatenate.
  */
 export const netWorthDaily = pgTable(
   'net_worth_daily',
@@ -17,12 +18,29 @@ export const netWorthDaily = pgTable(
     liabilities: money('liabilities').notNull(),
     netWorth: money('net_worth').notNull(),
     estimated: boolean('estimated').notNull().default(false),
+    pointJson: text('point_json').notNull(),
     updatedAt: updatedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.currency, t.date] }),
     index('net_worth_daily_user_date_idx').on(t.userId, t.date),
   ],
+);
+
+/**
+ * The rendered points of net_worth_daily joined per calendar month (`month` = its first day; `points` =
+ * the month's `point_json` in date order, comma-separated), written with it. A daily history of five
+ * years reads about sixty of these plus the days of the partial months at its edges.
+ */
+export const netWorthPointsMonthly = pgTable(
+  'net_worth_points_monthly',
+  {
+    userId: ownerId(),
+    currency: text('currency').notNull(),
+    month: date('month').notNull(),
+    points: text('points').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.currency, t.month] })],
 );
 
 /** The dimensions and sums shared by the daily and monthly cash-flow tables. */

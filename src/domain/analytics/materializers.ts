@@ -1,6 +1,6 @@
 import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
 import { formatDate } from '../../lib/dates.js';
-import { calculateNetWorthHistory } from './net-worth.js';
+import { calculateNetWorthHistory, netWorthPointJson } from './net-worth.js';
 import { matchTransfers } from './transfers.js';
 
 /**
@@ -46,7 +46,10 @@ export function createAnalyticsMaterializers(deps: { analytics: AnalyticsReposit
           to,
         })
       : [];
-    await deps.analytics.replaceNetWorth(userId, days);
+    await deps.analytics.replaceNetWorth(
+      userId,
+      days.map((day) => ({ ...day, pointJson: netWorthPointJson(day) })),
+    );
     return days.length;
   }
 

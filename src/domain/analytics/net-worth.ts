@@ -1,5 +1,5 @@
 import { addDays } from '../../lib/dates.js';
-import { fromUnits, toUnits } from '../../lib/money.js';
+import { fromUnits, money, toUnits } from '../../lib/money.js';
 
 /**
  * Pure net-worth calculator. Balances follow the owner's sign (docs/domain.md), so within one currency
@@ -139,6 +139,21 @@ export function calculateNetWorthHistory(input: {
     }
   }
   return days;
+}
+
+/**
+ * One history point as GET /v1/net-worth shows it (the `history.points` items of its schema), as JSON
+ * text: rendered once by the materializer and stored with the day, so reads only concatenate.
+ */
+export function netWorthPointJson(day: NetWorthDay): string {
+  return JSON.stringify({
+    currency: day.currency,
+    date: day.date,
+    assets: money(day.assets),
+    liabilities: money(day.liabilities),
+    net_worth: money(day.netWorth),
+    estimated: day.estimated,
+  });
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {

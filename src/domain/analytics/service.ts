@@ -1,5 +1,6 @@
 import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
 import { errors } from '../../errors/catalog.js';
+import { JsonText } from '../../lib/json-text.js';
 import { addDays, addMonths, formatDate, startOfMonth } from '../../lib/dates.js';
 import { formatQuantity, formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 import { buildCashflow, type CashflowCurrency } from './cashflow.js';
@@ -85,8 +86,12 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
         }));
     },
 
-    netWorthHistory(userId: string, q: { start: string; end: string; interval: 'day' | 'week' | 'month' }) {
-      return deps.analytics.netWorthHistory(userId, q);
+    /** The history points, rendered by the materializer (see netWorthPointJson), as a JSON array. */
+    async netWorthHistory(
+      userId: string,
+      q: { start: string; end: string; interval: 'day' | 'week' | 'month' },
+    ): Promise<JsonText> {
+      return new JsonText(await deps.analytics.netWorthHistoryJson(userId, q));
     },
 
     /** Missing bounds: the 90 days ending with end_date (default today). */

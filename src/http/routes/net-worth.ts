@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
+import { jsonObjectText } from '../../lib/json-text.js';
+import { sendJsonText } from '../json-reply.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -68,7 +70,7 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
         response: { 200: netWorthResponse, ...problemResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
       const { start, end } = analytics.netWorthRange({
         start: request.query.start_date,
@@ -79,11 +81,15 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
         analytics.netWorthNow(userId),
         analytics.netWorthHistory(userId, { start, end, interval: request.query.interval }),
       ]);
-      return {
-        ...envelope,
-        currencies,
-        history: { start_date: start, end_date: end, interval: request.query.interval, points },
-      };
+      // The points come rendered by the materializer (thousands of them): spliced, not re-serialized.
+      return sendJsonText(
+        reply,
+        jsonObjectText({
+          ...envelope,
+          currencies,
+          history: { start_date: start, end_date: end, interval: request.query.interval, points },
+        }),
+      );
     },
   );
 };

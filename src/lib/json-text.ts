@@ -1,0 +1,30 @@
+/**
+ * Already-serialized JSON. Read paths over many rows let PostgreSQL render them (see
+ * `src/db/wire-format.ts`); the text is then spliced into the response instead of being parsed into
+ * objects and serialized again.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * A JSON object from fields in order: JsonText values are spliced in as they are, nested plain objects
+ * are written the same way, anything else goes through JSON.stringify (so JsonText inside arrays is not
+ * supported). Callers pass exactly the fields their response schema declares.
+ */
+export function jsonObjectText(fields: Record<string, unknown>): string {
+  let out = '{';
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${fieldText(value)}`;
+  }
+  return `${out}}`;
+}
+
+function fieldText(value: unknown): string {
+  if (value instanceof JsonText) return value.text;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return jsonObjectText(value as Record<string, unknown>);
+  return JSON.stringify(value);
+}

@@ -168,57 +168,76 @@ export async function runApiReadBench(options: {
   const env = database.env;
   try {
     const { heavyEmail } = await seed(env.DATABASE_URL);
-    const service = await startService(env);
-    try {
-      // A token for the heavy user, through the service's own code path.
-      const handle = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL });
-      const { raw } = parseEnv(env);
-      const services = createServices(
-        handle.db,
-        buildConfig(raw, {
-          jwtSecretKey: env.JWT_SECRET_KEY,
-          encryptionKeyBase64: env.ENCRYPTION_KEY_BASE64,
-        }),
+    // One API process, then two (API_PROCESSES: one Node thread per core of this machine).
+    for (const apiProcesses of [1, 2]) {
+      await measureReads(
+        { ...env, API_PROCESSES: String(apiProcesses) },
+        heavyEmail,
+        options.durationSeconds,
       );
-      const user = await services.users.getByEmail(heavyEmail);
-      const { token } = await services.auth.createToken(user.id, { name: 'bench', scope: 'read' });
-      await handle.close();
-      const headers = { authorization: `Bearer ${token}` };
-
-      // A deep page: follow the cursor 50,000 rows into the history.
-      let cursor: string | null = null;
-      for (let i = 0; i < 100; i++) {
-        const res = await fetch(
-          `${service.url}/v1/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
-          { headers },
-        );
-        cursor = ((await res.json()) as { next_cursor: string | null }).next_cursor;
-      }
-      const deepCursor = cursor!;
-      // The deep cursor was minted for limit-independent filters (none), so it serves limit=50 too.
-      const fiveYearsAgo = addDays(formatDate(new Date()), -365 * YEARS);
-      const targets: [string, string][] = [
-        ['transactions, first page (limit 50)', '/v1/transactions?limit=50'],
-        ['transactions, deep page (row 50,000)', `/v1/transactions?limit=50&cursor=${deepCursor}`],
-        ['cash-flow summary (12 months)', '/v1/cashflow/summary'],
-        ['net worth, 5 years daily', `/v1/net-worth?start_date=${fiveYearsAgo}&interval=day`],
-        ['holdings', '/v1/holdings'],
-      ];
-      for (const [, path] of targets) {
-        const res = await fetch(`${service.url}${path}`, { headers });
-        if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
-      }
-      console.log('  heavy user, autocannon 10 connections:');
-      for (const [label, path] of targets) {
-        await load(label, `${service.url}${path}`, headers, {
-          durationSeconds: options.durationSeconds,
-          servicePid: service.child.pid,
-        });
-      }
-    } finally {
-      await service.stop();
     }
   } finally {
     await database.drop();
+  }
+}
+
+async function measureReads(
+  env: Record<string, string> & {
+    DATABASE_URL: string;
+    JWT_SECRET_KEY: string;
+    ENCRYPTION_KEY_BASE64: string;
+  },
+  heavyEmail: string,
+  durationSeconds: number,
+): Promise<void> {
+  const service = await startService(env);
+  try {
+    // A token for the heavy user, through the service's own code path.
+    const handle = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL });
+    const { raw } = parseEnv(env);
+    const services = createServices(
+      handle.db,
+      buildConfig(raw, {
+        jwtSecretKey: env.JWT_SECRET_KEY,
+        encryptionKeyBase64: env.ENCRYPTION_KEY_BASE64,
+      }),
+    );
+    const user = await services.users.getByEmail(heavyEmail);
+    const { token } = await services.auth.createToken(user.id, { name: 'bench', scope: 'read' });
+    await handle.close();
+    const headers = { authorization: `Bearer ${token}` };
+
+    // A deep page: follow the cursor 50,000 rows into the history.
+    let cursor: string | null = null;
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(
+        `${service.url}/v1/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+        { headers },
+      );
+      cursor = ((await res.json()) as { next_cursor: string | null }).next_cursor;
+    }
+    const deepCursor = cursor!;
+    // The deep cursor was minted for limit-independent filters (none), so it serves limit=50 too.
+    const fiveYearsAgo = addDays(formatDate(new Date()), -365 * YEARS);
+    const targets: [string, string][] = [
+      ['transactions, first page (limit 50)', '/v1/transactions?limit=50'],
+      ['transactions, deep page (row 50,000)', `/v1/transactions?limit=50&cursor=${deepCursor}`],
+      ['cash-flow summary (12 months)', '/v1/cashflow/summary'],
+      ['net worth, 5 years daily', `/v1/net-worth?start_date=${fiveYearsAgo}&interval=day`],
+      ['holdings', '/v1/holdings'],
+    ];
+    for (const [, path] of targets) {
+      const res = await fetch(`${service.url}${path}`, { headers });
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    }
+    console.log(`  heavy user, autocannon 10 connections, API_PROCESSES=${env.API_PROCESSES}:`);
+    for (const [label, path] of targets) {
+      await load(label, `${service.url}${path}`, headers, {
+        durationSeconds,
+        servicePid: service.child.pid,
+      });
+    }
+  } finally {
+    await service.stop();
   }
 }

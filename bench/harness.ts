@@ -57,7 +57,8 @@ export async function load(
 }
 
 /**
- * CPU time (ms) of the service process and of all PostgreSQL server processes, from /proc (Linux): where
+ * CPU time (ms) of the service process (with its child processes) and of all PostgreSQL server processes,
+ * from /proc (Linux): where
  * a request's cost goes when both share this machine's cores with the load generator.
  */
 function cpuSample(servicePid: number): { serviceMs: number; postgresMs: number } {
@@ -71,15 +72,19 @@ function cpuSample(servicePid: number): { serviceMs: number; postgresMs: number 
   };
   const msPerTick = 1000 / 100; // USER_HZ
   let postgres = 0;
+  // The service and its children (the API processes of API_PROCESSES > 1).
+  let service = ticks(servicePid);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') postgres += ticks(Number(entry));
+      const parent = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1];
+      if (Number(parent) === servicePid) service += ticks(Number(entry));
     } catch {
       // the process ended meanwhile
     }
   }
-  return { serviceMs: ticks(servicePid) * msPerTick, postgresMs: postgres * msPerTick };
+  return { serviceMs: service * msPerTick, postgresMs: postgres * msPerTick };
 }
 
 export async function freshDataDir(label: string): Promise<string> {

@@ -15,6 +15,8 @@ import {
 import { followTokenRevocations } from './domain/auth/token-cache.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
 import { listenForTokenRevocations } from './db/repositories/api-tokens.js';
+import { listenForItemHealthChanges } from './db/repositories/items.js';
+import { followItemHealthChanges } from './domain/accounts/service.js';
 import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
@@ -147,11 +149,21 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
         )
       : undefined;
   if (revocations) app.addHook('onClose', () => revocations.close());
+  // The same for each user's item health (the freshness of every read response).
+  const itemHealthChanges =
+    config.freshnessCacheSeconds > 0
+      ? await listenForItemHealthChanges(
+          database,
+          followItemHealthChanges(services.itemHealth, app.log.child({ component: 'freshness' }) as Logger),
+        )
+      : undefined;
+  if (itemHealthChanges) app.addHook('onClose', () => itemHealthChanges.close());
 
   try {
     await app.ready();
   } catch (error) {
     await revocations?.close();
+    await itemHealthChanges?.close();
     throw error;
   }
   return app as unknown as App;

@@ -1,5 +1,7 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isApiProcessOfCluster, reportReady, runApiCluster } from './api-cluster.js';
 import { buildApp, type App } from './app.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, type Config } from './config/schema.js';
@@ -139,7 +141,10 @@ export function startupBanner(url: string, config: Config, plaidEmulator?: Embed
     `  API docs:      ${url}/docs   (OpenAPI: ${url}/openapi.json)`,
     `  Database:      ${config.database.kind === 'pglite' ? `embedded (${path.resolve(config.dataDir)})` : 'PostgreSQL server'}`,
     `  Plaid:         ${config.plaid.mode === 'emulator' ? `offline emulator at ${plaidEmulator?.url ?? config.plaid.url ?? '?'} (set PLAID_CLIENT_ID and PLAID_SECRET for real Plaid)` : `Plaid ${config.plaid.env}`}`,
-    `  Jobs:          ${config.jobs.inProcess ? `worker and scheduler in this process (refresh: ${config.jobs.refreshCron} UTC)` : 'enqueued here, run by `finance-api worker` processes'}`,
+    ...(config.apiProcesses > 1
+      ? [`  Processes:     ${config.apiProcesses} API processes on this port`]
+      : []),
+    `  Jobs:          ${config.jobs.inProcess ? `worker and scheduler in ${config.apiProcesses > 1 ? 'the first API process' : 'this process'} (refresh: ${config.jobs.refreshCron} UTC)` : 'enqueued here, run by `finance-api worker` processes'}`,
     '',
     '  Create a user and a personal access token (in another terminal):',
     `    ${cli} users create --email you@example.com`,
@@ -184,10 +189,17 @@ export async function main(env: Record<string, string | undefined> = process.env
     process.exit(2);
   }
   const logger = createLogger(loaded.config.logLevel);
+  const config = loaded.config;
   try {
-    const server = await startServer(loaded.config, logger, loaded.notices);
+    if (config.apiProcesses > 1 && cluster.isPrimary) {
+      for (const notice of loaded.notices) logger.warn(notice);
+      await runApiCluster(config, logger, (url, emulator) => startupBanner(url, config, emulator));
+      return;
+    }
+    const server = await startServer(config, logger, isApiProcessOfCluster() ? [] : loaded.notices);
     closeOnSignals(server, logger);
-    process.stderr.write(startupBanner(server.url, loaded.config, server.plaidEmulator) + '\n');
+    if (isApiProcessOfCluster()) reportReady(server.url);
+    else process.stderr.write(startupBanner(server.url, config, server.plaidEmulator) + '\n');
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       logger.fatal({ dataDir: error.dataDir, pid: error.owner.pid }, 'data directory is in use');

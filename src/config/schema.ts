@@ -23,7 +23,18 @@ const base64Key32 = z
     message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)',
   });
 
-const TOKEN_CACHE_SECONDS = 'expected whole seconds from 0 (no cache) to 3600';
+const CACHE_SECONDS = 'expected whole seconds from 0 (no cache) to 3600';
+
+/** A cache's lifetime: 0 turns it off; empty means the default, not 0, so a blank line cannot turn it off. */
+const cacheSeconds = () =>
+  optionalString.pipe(
+    z.coerce
+      .number<string | undefined>({ message: CACHE_SECONDS })
+      .int({ message: CACHE_SECONDS })
+      .min(0, { message: CACHE_SECONDS })
+      .max(3600, { message: CACHE_SECONDS })
+      .default(60),
+  );
 
 export const configSchema = z
   .object({
@@ -87,14 +98,9 @@ export const configSchema = z
       .default(1024 * 1024),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
     /** 0 turns the cache off; empty means the default, not 0, so that a blank line cannot turn it off. */
-    AUTH_TOKEN_CACHE_SECONDS: optionalString.pipe(
-      z.coerce
-        .number<string | undefined>({ message: TOKEN_CACHE_SECONDS })
-        .int({ message: TOKEN_CACHE_SECONDS })
-        .min(0, { message: TOKEN_CACHE_SECONDS })
-        .max(3600, { message: TOKEN_CACHE_SECONDS })
-        .default(60),
-    ),
+    AUTH_TOKEN_CACHE_SECONDS: cacheSeconds(),
+    /** Like AUTH_TOKEN_CACHE_SECONDS, for each user's item health (the `freshness` of read responses). */
+    FRESHNESS_CACHE_SECONDS: cacheSeconds(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     SCHED_BALANCE_REFRESH_CRON: z
       .string()
@@ -104,6 +110,13 @@ export const configSchema = z
         message: 'expected a cron expression of five fields, e.g. "0 6 * * *" (daily at 06:00 UTC)',
       }),
     JOBS_IN_PROCESS: booleanString.default(true),
+    /** API processes sharing the port (node:cluster); more than 1 needs PostgreSQL. */
+    API_PROCESSES: z.coerce
+      .number({ message: 'expected a whole number from 1 to 32' })
+      .int({ message: 'expected a whole number from 1 to 32' })
+      .min(1, { message: 'expected a whole number from 1 to 32' })
+      .max(32, { message: 'expected a whole number from 1 to 32' })
+      .default(1),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     WORKER_POLL_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
     SYNC_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(5),
@@ -112,6 +125,13 @@ export const configSchema = z
     SYNC_LOCK_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(60),
   })
   .superRefine((value, ctx) => {
+    if (value.API_PROCESSES > 1 && !value.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_PROCESSES'],
+        message: 'more than 1 needs DATABASE_URL (the embedded database lives in one process)',
+      });
+    }
     if (value.DATABASE_URL) {
       for (const key of ['JWT_SECRET_KEY', 'ENCRYPTION_KEY_BASE64'] as const) {
         if (!value[key]) {
@@ -146,6 +166,8 @@ function isCron(value: string): boolean {
 
 export interface Config {
   host: string;
+  /** API processes sharing the port (src/api-cluster.ts); 1: this process serves. */
+  apiProcesses: number;
   port: number;
   /** Where people and Plaid reach this service; defaults to http://HOST:PORT. */
   publicUrl: string;
@@ -167,6 +189,8 @@ export interface Config {
   authRateLimitPerMinute: number;
   /** How long an authenticated personal access token is served from memory; 0: never (docs/security.md). */
   authTokenCacheSeconds: number;
+  /** How long an API process keeps a user's item health (0: never); see docs/security.md. */
+  freshnessCacheSeconds: number;
   shutdownTimeoutMs: number;
   jobs: {
     /** Run the job worker and the scheduler in the API process (always so in embedded mode). */
@@ -223,6 +247,7 @@ export function buildConfig(
   return {
     host: raw.HOST,
     port: raw.PORT,
+    apiProcesses: raw.API_PROCESSES,
     publicUrl: (raw.PUBLIC_URL ?? `http://${urlHost}:${raw.PORT}`).replace(/\/+$/, ''),
     database: raw.DATABASE_URL
       ? { kind: 'postgres', url: raw.DATABASE_URL }
@@ -247,6 +272,7 @@ export function buildConfig(
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
     authTokenCacheSeconds: raw.AUTH_TOKEN_CACHE_SECONDS,
+    freshnessCacheSeconds: raw.FRESHNESS_CACHE_SECONDS,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     jobs: {
       inProcess: raw.DATABASE_URL ? raw.JOBS_IN_PROCESS : true,

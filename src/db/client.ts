@@ -104,6 +104,18 @@ export async function openDatabase(
   };
 }
 
+/**
+ * Runs a statement prepared with `.prepare(name)` and returns the driver's rows as they come (keyed by
+ * the columns' SQL names; numerics, dates and timestamps as text), without the ORM's per-field mapping:
+ * for hot paths returning many rows. Both drivers' prepared queries have `all`; drizzle does not type it.
+ */
+export function preparedRows<T>(
+  query: { execute(values?: Record<string, unknown>): Promise<unknown> },
+  values: Record<string, unknown>,
+): Promise<T[]> {
+  return (query as unknown as { all(values: Record<string, unknown>): Promise<T[]> }).all(values);
+}
+
 /** Runs raw SQL and returns its rows (node-postgres and PGlite both answer `{ rows }`). */
 export async function selectRows<T>(db: Database, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };

@@ -27,6 +27,11 @@ const RETRY_MAX_MS = 30_000;
 /** Shown in pg_stat_activity, so that operators can tell this connection from the pool's. */
 export const LISTENER_APPLICATION_NAME = 'finance-api listener';
 
+/** The listener of one channel, as pg_stat_activity shows it. */
+export function listenerApplicationName(channel: string): string {
+  return `${LISTENER_APPLICATION_NAME} ${channel}`;
+}
+
 /**
  * A PostgreSQL server: one dedicated connection (not one of the pool's, which the pool may close or
  * hand to queries), reconnected with exponential backoff and jitter. Resolves after the first attempt,
@@ -66,7 +71,7 @@ export async function listenOnServer(
     try {
       client = new pg.Client({
         connectionString,
-        application_name: LISTENER_APPLICATION_NAME,
+        application_name: listenerApplicationName(channel),
         keepAlive: true,
         connectionTimeoutMillis: QUERY_TIMEOUT_MS,
         query_timeout: QUERY_TIMEOUT_MS,

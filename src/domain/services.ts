@@ -5,7 +5,8 @@ import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
 import type { JobQueue } from '../jobs/registry.js';
 import type { Logger } from '../lib/logger.js';
 import type { PlaidClient } from '../plaid/client.js';
-import { createAccountsService } from './accounts/service.js';
+import { createListenedCache } from '../lib/listened-cache.js';
+import { createAccountsService, type ItemHealthCache } from './accounts/service.js';
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
@@ -23,12 +24,17 @@ import { createWebhookService } from './webhooks/service.js';
 /** Wires repositories into the domain services; the HTTP app, the worker and the CLI use this. */
 export function createServices(
   db: Database,
-  config: Pick<Config, 'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl' | 'authTokenCacheSeconds'>,
+  config: Pick<
+    Config,
+    'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl' | 'authTokenCacheSeconds' | 'freshnessCacheSeconds'
+  >,
 ) {
   const repositories = createRepositories(db);
   // Serves nothing until a revocation listener is up (buildApp starts one); the worker and the CLI never
   // start one, so they always read tokens from the database.
   const tokenCache = createTokenCache({ ttlSeconds: config.authTokenCacheSeconds });
+  // Likewise for the freshness every read response carries.
+  const itemHealth: ItemHealthCache = createListenedCache({ ttlSeconds: config.freshnessCacheSeconds });
   return {
     users: createUsersService({ users: repositories.users }),
     auth: createAuthService({
@@ -38,7 +44,12 @@ export function createServices(
       tokenCache,
     }),
     tokenCache,
-    accounts: createAccountsService({ accounts: repositories.accounts, items: repositories.items }),
+    accounts: createAccountsService({
+      accounts: repositories.accounts,
+      items: repositories.items,
+      itemHealth,
+    }),
+    itemHealth,
     transactions: createTransactionsService({
       transactions: repositories.transactions,
       cursors: createCursorCodec(config.jwtSecretKey),

@@ -1,7 +1,7 @@
 /**
- * Already-serialized JSON. Read paths over many rows let PostgreSQL render them (see
- * `src/db/wire-format.ts`); the text is then spliced into the response instead of being parsed into
- * objects and serialized again.
+ * Already-serialized JSON: values rendered once, where they are materialized (the net-worth history
+ * points, see `netWorthPointJson`), and spliced into responses instead of being read into objects and
+ * serialized again on every request.
  */
 export class JsonText {
   constructor(readonly text: string) {}

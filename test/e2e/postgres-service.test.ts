@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from '../helpers/config.js';
 import { createPostgresDatabase, databaseKinds } from '../helpers/database.js';
@@ -74,5 +75,44 @@ describe.runIf(databaseKinds().includes('postgres'))('service processes on Postg
     const res = await runProcess(['src/server.ts'], { DATABASE_URL: env.DATABASE_URL! });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/JWT_SECRET_KEY: required when DATABASE_URL is set/);
+  });
+  it('runs API_PROCESSES=2 on one port: both processes serve, a killed one is replaced, SIGTERM stops all', async () => {
+    const cluster = await startServerProcess({ ...env, API_PROCESSES: '2' });
+    servers.push(cluster);
+    expect(cluster.output()).toMatch(/2 API processes on this port/);
+    const pids = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      // A new connection per request: the primary hands connections to the processes in turn.
+      const res = await fetch(`${cluster.url}/healthz`, { headers: { connection: 'close' } });
+      expect(res.status).toBe(200);
+    }
+    const children = () =>
+      execFileSync('pgrep', ['-P', String(cluster.process.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    for (const pid of children()) pids.add(pid);
+    expect(pids.size).toBe(2);
+    const [victim] = [...pids];
+    process.kill(victim!, 'SIGKILL');
+    await until('a replacement API process', async () => {
+      const now = children();
+      return now.length === 2 && !now.includes(victim!);
+    });
+    await until(
+      'the replacement to serve',
+      async () => (await fetch(`${cluster.url}/readyz`)).status === 200,
+    );
+    const last = children();
+    expect(await cluster.stop('SIGTERM')).toBe(0);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(last.filter(alive)).toEqual([]);
   });
 });

@@ -53,6 +53,30 @@ describe('configuration', () => {
     }
   });
 
+  it('caches item health for 60 s by default, and names a bad FRESHNESS_CACHE_SECONDS', () => {
+    expect(parseEnv({}).raw.FRESHNESS_CACHE_SECONDS).toBe(60);
+    expect(parseEnv({ FRESHNESS_CACHE_SECONDS: '0' }).raw.FRESHNESS_CACHE_SECONDS).toBe(0);
+    expect(problemsOf({ FRESHNESS_CACHE_SECONDS: 'never' })).toEqual([
+      { variable: 'FRESHNESS_CACHE_SECONDS', message: 'expected whole seconds from 0 (no cache) to 3600' },
+    ]);
+  });
+
+  it('runs several API processes only on PostgreSQL', () => {
+    expect(parseEnv({}).raw.API_PROCESSES).toBe(1);
+    expect(problemsOf({ API_PROCESSES: '2' })).toEqual([
+      {
+        variable: 'API_PROCESSES',
+        message: 'more than 1 needs DATABASE_URL (the embedded database lives in one process)',
+      },
+    ]);
+    expect(problemsOf({ API_PROCESSES: '0' })[0]?.variable).toBe('API_PROCESSES');
+    const server = { DATABASE_URL: 'postgres://localhost/x', JWT_SECRET_KEY: 'k'.repeat(40) };
+    expect(
+      parseEnv({ ...server, ENCRYPTION_KEY_BASE64: Buffer.alloc(32).toString('base64'), API_PROCESSES: '2' })
+        .raw.API_PROCESSES,
+    ).toBe(2);
+  });
+
   it('requires the secrets when DATABASE_URL is set', () => {
     const problems = problemsOf({ DATABASE_URL: 'postgres://localhost/x' });
     expect(problems.map((p) => p.variable).sort()).toEqual(['ENCRYPTION_KEY_BASE64', 'JWT_SECRET_KEY']);

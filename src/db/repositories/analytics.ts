@@ -165,7 +165,8 @@ export function createAnalyticsRepository(db: Database) {
     /**
      * Net worth points per currency (every day, or the last known day of each week or month), as the
      * JSON array the API shows, from the points the materializer rendered: whole months of a daily
-     * history come joined from net_worth_points_monthly, the days of partial months from net_worth_daily.
+     * history come joined from net_worth_points_monthly, the days of the partial months at its edges
+     * from net_worth_daily (each edge its own index range).
      */
     async netWorthHistoryJson(
       userId: string,
@@ -173,7 +174,6 @@ export function createAnalyticsRepository(db: Database) {
     ): Promise<string> {
       const n = netWorthDaily;
       const m = netWorthPointsMonthly;
-      const inRange = sql`${n.userId} = ${userId} and ${n.date} between ${range.start}::date and ${range.end}::date`;
       let rows: { points: string }[];
       if (range.interval === 'day') {
         const [fullFrom, fullTo] = wholeMonths(range.start, range.end);
@@ -185,11 +185,16 @@ export function createAnalyticsRepository(db: Database) {
               union all
               select ${n.pointJson}, ${n.currency}, ${n.date}
               from ${n}
-              where ${inRange} and not (${n.date} >= ${fullFrom}::date and ${n.date} < ${fullTo}::date)
+              where ${n.userId} = ${userId} and ${n.date} >= ${range.start}::date and ${n.date} < ${fullFrom}::date
+              union all
+              select ${n.pointJson}, ${n.currency}, ${n.date}
+              from ${n}
+              where ${n.userId} = ${userId} and ${n.date} >= ${fullTo}::date and ${n.date} <= ${range.end}::date
               order by currency, at`,
         );
       } else {
         const period = sql`date_trunc(${truncUnit(range.interval)}, ${n.date}::timestamp)`;
+        const inRange = sql`${n.userId} = ${userId} and ${n.date} between ${range.start}::date and ${range.end}::date`;
         rows = await selectRows<{ points: string }>(
           db,
           sql`select points from (

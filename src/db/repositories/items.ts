@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, max, ne, sql } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import type { Database, DatabaseHandle } from '../client.js';
+import type { NotificationListener } from '../notifications.js';
 import {
   accounts,
   institutions,
@@ -299,3 +300,32 @@ export function createItemsRepository(db: Database) {
 }
 
 export type ItemsRepository = ReturnType<typeof createItemsRepository>;
+
+/**
+ * Where the triggers of drizzle/0009_item_health_changes.sql announce, at commit, every change to what
+ * `listHealthForUser` returns: the user's id, or '*' for everyone (TRUNCATE, a renamed institution).
+ */
+const ITEM_HEALTH_CHANNEL = 'item_health_changes';
+const EVERY_USER = '*';
+
+export interface ItemHealthChangeHandlers {
+  onUserChanged(userId: string): void;
+  onEveryUserChanged(): void;
+  /** From now on every change committed by any process is heard. */
+  onListening(): void;
+  /** Changes may go unheard until `onListening` again (retried after `retryInMs`). */
+  onLost(error: unknown, retryInMs?: number): void;
+}
+
+/** Follows the item health changes committed by every process on this database, this one included. */
+export function listenForItemHealthChanges(
+  database: Pick<DatabaseHandle, 'listen'>,
+  handlers: ItemHealthChangeHandlers,
+): Promise<NotificationListener> {
+  return database.listen(ITEM_HEALTH_CHANNEL, {
+    onNotification: (payload) =>
+      payload === EVERY_USER ? handlers.onEveryUserChanged() : handlers.onUserChanged(payload),
+    onListening: () => handlers.onListening(),
+    onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
+  });
+}

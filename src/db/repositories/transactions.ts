@@ -1,7 +1,6 @@
 import { and, desc, eq, gt, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import { preparedRows, type Database } from '../client.js';
 import { transactions } from '../schema/index.js';
-import { jsonBoolean, jsonMoney, jsonObject, jsonPlain, jsonText } from '../wire-format.js';
 
 export interface TransactionFilters {
   accountIds?: string[];
@@ -19,38 +18,47 @@ export interface TransactionFilters {
 
 const t = transactions;
 
-/**
- * One transaction as the API shows it (the `Transaction` schema of the HTTP layer), built by PostgreSQL:
- * amounts as exact decimal strings, our sign convention (negative = money out) as stored.
- */
-const transactionJson = jsonObject({
-  id: jsonPlain(t.id),
-  account_id: jsonPlain(t.accountId),
-  date: jsonText(t.date),
-  authorized_date: jsonText(t.authorizedDate),
-  name: jsonText(t.name),
-  merchant_name: jsonText(t.merchantName),
-  amount: jsonMoney(t.amount),
-  currency: jsonText(sql`coalesce(${t.isoCurrencyCode}, ${t.unofficialCurrencyCode}, 'XXX')`),
-  pending: jsonBoolean(t.pending),
-  category: jsonObject({
-    primary: jsonText(t.categoryPrimary),
-    detailed: jsonText(t.categoryDetailed),
-    confidence: jsonText(t.categoryConfidence),
-    user_override: jsonText(t.userCategory),
-  }),
-  transfer_kind: jsonPlain(t.transferKind),
-  note: jsonText(t.userNote),
-});
+/** The columns the API shows (no raw payload, no bookkeeping timestamps). */
+const listColumns = {
+  id: t.id,
+  accountId: t.accountId,
+  date: t.date,
+  authorizedDate: t.authorizedDate,
+  name: t.name,
+  merchantName: t.merchantName,
+  amount: t.amount,
+  isoCurrencyCode: t.isoCurrencyCode,
+  unofficialCurrencyCode: t.unofficialCurrencyCode,
+  pending: t.pending,
+  categoryPrimary: t.categoryPrimary,
+  categoryDetailed: t.categoryDetailed,
+  categoryConfidence: t.categoryConfidence,
+  userCategory: t.userCategory,
+  transferKind: t.transferKind,
+  userNote: t.userNote,
+};
 
-/** A page of transactions, already in the API's JSON (see `transactionJson`). */
-export interface TransactionPage {
-  /** A JSON array of the page's transactions, newest first. */
-  json: string;
-  /** True when rows follow this page. */
-  more: boolean;
-  /** The keyset position of the page's last row (where the next page starts). */
-  last: { date: string; id: string } | null;
+/**
+ * A row as the driver returns it, without the ORM's per-field mapping (a 500-row page spent more time
+ * there than in the database): the columns' SQL names, money and dates as strings.
+ */
+export interface TransactionListRow {
+  id: string;
+  account_id: string;
+  date: string;
+  authorized_date: string | null;
+  name: string;
+  merchant_name: string | null;
+  amount: string;
+  iso_currency_code: string | null;
+  unofficial_currency_code: string | null;
+  pending: boolean;
+  category_primary: string | null;
+  category_detailed: string | null;
+  category_confidence: string | null;
+  user_category: string | null;
+  transfer_kind: (typeof t.$inferSelect)['transferKind'];
+  user_note: string | null;
 }
 
 function escapeLike(text: string): string {
@@ -88,38 +96,22 @@ function conditionsFor(filters: TransactionFilters, withCursor: boolean): SQL | 
 export function createTransactionsRepository(db: Database) {
   // One prepared statement per combination of filters in use (built once, then reused).
   const prepared = new Map<string, ReturnType<typeof prepare>>();
-  const prepare = (filters: TransactionFilters, withCursor: boolean, name: string) => {
-    // `limit + 1` rows in keyset order, numbered; the extra row only says whether more follow.
-    const rows = db
-      .select({
-        json: transactionJson.as('json'),
-        date: sql<string>`${t.date}::text`.as('position_date'),
-        id: sql<string>`${t.id}::text`.as('position_id'),
-        n: sql<number>`row_number() over (order by ${t.date} desc, ${t.id} desc)`.as('n'),
-      })
+  const prepare = (filters: TransactionFilters, withCursor: boolean, name: string) =>
+    db
+      .select(listColumns)
       .from(t)
       .where(conditionsFor(filters, withCursor))
       .orderBy(desc(t.date), desc(t.id))
-      .limit(p('fetch'))
-      .as('page');
-    return db
-      .select({
-        json: sql<string>`'[' || coalesce(string_agg(${rows.json}, ',' order by ${rows.n}) filter (where ${rows.n} <= ${p('limit')}), '') || ']'`,
-        fetched: sql<number>`count(*)::int`,
-        lastDate: sql<string | null>`max(${rows.date}) filter (where ${rows.n} = ${p('limit')})`,
-        lastId: sql<string | null>`max(${rows.id}) filter (where ${rows.n} = ${p('limit')})`,
-      })
-      .from(rows)
+      .limit(p('limit'))
       .prepare(name);
-  };
 
   return {
     /** Newest first, keyset-paginated on (date, id): stable while new rows arrive. */
-    async pageForUser(
+    listForUser(
       userId: string,
       filters: TransactionFilters,
       page: { limit: number; after?: { date: string; id: string } },
-    ): Promise<TransactionPage> {
+    ): Promise<TransactionListRow[]> {
       const shape = [
         filters.accountIds?.length ? 'a' : '',
         filters.startDate ? 's' : '',
@@ -135,10 +127,10 @@ export function createTransactionsRepository(db: Database) {
       ].join('');
       let query = prepared.get(shape);
       if (!query) {
-        query = prepare(filters, page.after !== undefined, `transactions_page_${shape || 'all'}`);
+        query = prepare(filters, page.after !== undefined, `transactions_list_${shape || 'all'}`);
         prepared.set(shape, query);
       }
-      const [result] = await query.execute({
+      return preparedRows<TransactionListRow>(query, {
         userId,
         accountIds: filters.accountIds,
         startDate: filters.startDate,
@@ -151,15 +143,8 @@ export function createTransactionsRepository(db: Database) {
         pending: filters.pending,
         afterDate: page.after?.date,
         afterId: page.after?.id,
-        fetch: page.limit + 1,
         limit: page.limit,
       });
-      const { json, fetched, lastDate, lastId } = result!;
-      return {
-        json,
-        more: fetched > page.limit,
-        last: lastDate && lastId ? { date: lastDate, id: lastId } : null,
-      };
     },
   };
 }

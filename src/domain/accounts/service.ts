@@ -1,5 +1,11 @@
 import type { AccountsRepository, AccountWithItem } from '../../db/repositories/accounts.js';
-import type { ItemsRepository } from '../../db/repositories/items.js';
+import type {
+  ItemHealthChangeHandlers,
+  ItemHealthRow,
+  ItemsRepository,
+} from '../../db/repositories/items.js';
+import type { ListenedCache } from '../../lib/listened-cache.js';
+import type { Logger } from '../../lib/logger.js';
 import { errors } from '../../errors/catalog.js';
 import { currencyOf, formatMoney } from '../../lib/money.js';
 import { freshnessOf, isStale, type Freshness } from './freshness.js';
@@ -54,20 +60,35 @@ export interface Envelope {
   freshness: Freshness;
 }
 
+export type ItemHealthCache = ListenedCache<ItemHealthRow[]>;
+
 export function createAccountsService(deps: {
   accounts: AccountsRepository;
   items: ItemsRepository;
+  /** Each user's item health, kept while a listener hears every change (see followItemHealthChanges). */
+  itemHealth?: ItemHealthCache;
   now?: () => Date;
 }) {
   const now = deps.now ?? (() => new Date());
+
+  async function itemHealthOf(userId: string): Promise<ItemHealthRow[]> {
+    const cached = deps.itemHealth?.get(userId);
+    if (cached) return cached;
+    const readAt = deps.itemHealth?.generation() ?? 0;
+    const rows = await deps.items.listHealthForUser(userId);
+    deps.itemHealth?.set(userId, rows, readAt);
+    return rows;
+  }
+
   return {
-    /** `as_of` and the freshness of the caller's items: part of every read response. */
+    /**
+     * `as_of` and the freshness of the caller's items: part of every read response. Staleness is judged
+     * now, from the item rows (cached: they only change with a sync or a status change, announced).
+     */
     async envelope(userId: string): Promise<Envelope> {
+      const rows = await itemHealthOf(userId);
       const at = now();
-      return {
-        as_of: at.toISOString(),
-        freshness: freshnessOf(await deps.items.listHealthForUser(userId), at),
-      };
+      return { as_of: at.toISOString(), freshness: freshnessOf(rows, at) };
     },
 
     async list(userId: string): Promise<AccountView[]> {
@@ -84,3 +105,27 @@ export function createAccountsService(deps: {
 }
 
 export type AccountsService = ReturnType<typeof createAccountsService>;
+
+/** Connects an item-health listener to the cache, and logs when it comes and goes. */
+export function followItemHealthChanges(cache: ItemHealthCache, logger: Logger): ItemHealthChangeHandlers {
+  let wasLost = false;
+  return {
+    onUserChanged: (userId) => cache.forget(userId),
+    onEveryUserChanged: () => cache.forgetAll(),
+    onListening: () => {
+      cache.resume();
+      logger.info(
+        wasLost ? 'item health listener back: freshness cached again' : 'item health listener ready',
+      );
+      wasLost = false;
+    },
+    onLost: (error, retryInMs) => {
+      cache.suspend();
+      logger.warn(
+        { err: error, retryInMs },
+        'item health listener down: freshness read from the database until it is back',
+      );
+      wasLost = true;
+    },
+  };
+}

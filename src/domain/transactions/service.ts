@@ -1,6 +1,52 @@
-import type { TransactionFilters, TransactionsRepository } from '../../db/repositories/transactions.js';
-import { JsonText } from '../../lib/json-text.js';
+import type {
+  TransactionFilters,
+  TransactionListRow as TransactionRow,
+  TransactionsRepository,
+} from '../../db/repositories/transactions.js';
+import { money } from '../../lib/money.js';
 import type { CursorCodec } from './cursor.js';
+
+export interface TransactionView {
+  id: string;
+  account_id: string;
+  date: string;
+  authorized_date: string | null;
+  name: string;
+  merchant_name: string | null;
+  amount: string;
+  currency: string;
+  pending: boolean;
+  category: {
+    primary: string | null;
+    detailed: string | null;
+    confidence: string | null;
+    user_override: string | null;
+  };
+  transfer_kind: TransactionRow['transfer_kind'];
+  note: string | null;
+}
+
+export function toTransactionView(row: TransactionRow): TransactionView {
+  return {
+    id: row.id,
+    account_id: row.account_id,
+    date: row.date,
+    authorized_date: row.authorized_date,
+    name: row.name,
+    merchant_name: row.merchant_name,
+    amount: money(row.amount),
+    currency: row.iso_currency_code ?? row.unofficial_currency_code ?? 'XXX',
+    pending: row.pending,
+    category: {
+      primary: row.category_primary,
+      detailed: row.category_detailed,
+      confidence: row.category_confidence,
+      user_override: row.user_category,
+    },
+    transfer_kind: row.transfer_kind,
+    note: row.user_note,
+  };
+}
 
 export function createTransactionsService(deps: {
   transactions: TransactionsRepository;
@@ -11,12 +57,17 @@ export function createTransactionsService(deps: {
       userId: string,
       filters: TransactionFilters,
       page: { limit: number; cursor?: string },
-    ): Promise<{ data: JsonText; next_cursor: string | null }> {
+    ): Promise<{ data: TransactionView[]; next_cursor: string | null }> {
       const after = page.cursor ? deps.cursors.decode(page.cursor, userId, filters) : undefined;
-      const result = await deps.transactions.pageForUser(userId, filters, { limit: page.limit, after });
+      const rows = await deps.transactions.listForUser(userId, filters, { limit: page.limit + 1, after });
+      const pageRows = rows.slice(0, page.limit);
+      const last = pageRows.at(-1);
       return {
-        data: new JsonText(result.json),
-        next_cursor: result.more && result.last ? deps.cursors.encode(userId, filters, result.last) : null,
+        data: pageRows.map(toTransactionView),
+        next_cursor:
+          rows.length > page.limit && last
+            ? deps.cursors.encode(userId, filters, { date: last.date, id: last.id })
+            : null,
       };
     },
   };

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { TransactionsService } from '../../domain/transactions/service.js';
 import { transferKinds } from '../../db/schema/index.js';
-import { jsonObjectText } from '../../lib/json-text.js';
-import { sendJsonText } from '../json-reply.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import {
   booleanQuery,
@@ -116,7 +114,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const userId = principalOf(request).userId;
       const q = request.query;
       const filters = {
@@ -135,8 +133,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{
         accounts.envelope(userId),
         transactions.list(userId, filters, { limit: q.limit, cursor: q.cursor }),
       ]);
-      // The page comes rendered by the database (the Transaction schema above): spliced, not re-serialized.
-      return sendJsonText(reply, jsonObjectText({ ...envelope, ...page }));
+      return { ...envelope, ...page };
     },
   );
 };

@@ -1,0 +1,89 @@
+/**
+ * A read cache that is only as fresh as the news of changes: it serves only while a listener hears every
+ * change committed by any process (LISTEN/NOTIFY, src/db/notifications.ts). Nothing is served before
+ * `resume`, and `suspend` (the listener is down) empties it until the listener is back. A read from the
+ * database that started before an invalidation may have seen the old state, so it is not stored: take
+ * `generation()` before the read and pass it to `set`. The TTL bounds what a missed notification could
+ * cost. The personal-access-token cache (src/domain/auth/token-cache.ts) follows the same rules.
+ */
+export interface ListenedCacheOptions {
+  /** 0: the cache never serves. */
+  ttlSeconds: number;
+  maxEntries?: number;
+  /** Epoch milliseconds. */
+  now?: () => number;
+}
+
+export function createListenedCache<V>({
+  ttlSeconds,
+  maxEntries = 10_000,
+  now = Date.now,
+}: ListenedCacheOptions) {
+  const ttlMs = ttlSeconds * 1000;
+  // A Map iterates in insertion order: its first entry is the oldest, the one evicted when full.
+  const entries = new Map<string, { value: V; cachedAt: number }>();
+  let listening = false;
+  let generation = 0;
+  const serving = () => listening && ttlMs > 0;
+
+  const forgetAll = () => {
+    generation += 1;
+    entries.clear();
+  };
+
+  return {
+    get serving(): boolean {
+      return serving();
+    },
+
+    get size(): number {
+      return entries.size;
+    },
+
+    /** Take it before reading from the database, and pass it to `set`. */
+    generation: (): number => generation,
+
+    get(key: string): V | undefined {
+      if (!serving()) return undefined;
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (now() - entry.cachedAt >= ttlMs) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry.value;
+    },
+
+    /** Stores what a read returned, unless an invalidation happened since `readAt` (its generation). */
+    set(key: string, value: V, readAt: number): void {
+      if (!serving() || readAt !== generation) return;
+      entries.delete(key);
+      for (const oldest of entries.keys()) {
+        if (entries.size < maxEntries) break;
+        entries.delete(oldest);
+      }
+      entries.set(key, { value, cachedAt: now() });
+    },
+
+    forget(key: string): void {
+      generation += 1;
+      entries.delete(key);
+    },
+
+    forgetAll,
+
+    /** The listener is up: every change from now on will be heard. */
+    resume(): void {
+      generation += 1; // a read that started while nobody listened must not be stored
+      listening = true;
+    },
+
+    /** The listener is down: changes may go unheard, so keep and serve nothing. */
+    suspend(): void {
+      listening = false;
+      forgetAll();
+    },
+  };
+}
+
+export type ListenedCache<V> = ReturnType<typeof createListenedCache<V>>;

@@ -168,14 +168,14 @@ export async function runApiReadBench(options: {
   const env = database.env;
   try {
     const { heavyEmail } = await seed(env.DATABASE_URL);
-    // One API process, then two (API_PROCESSES: one Node thread per core of this machine).
-    for (const apiProcesses of [1, 2]) {
-      await measureReads(
-        { ...env, API_PROCESSES: String(apiProcesses) },
-        heavyEmail,
-        options.durationSeconds,
-      );
-    }
+    // Every request computed (READ_CACHE_SECONDS=0) on one API process, then on two (one Node thread per
+    // core); then repeated questions answered from the rendered-answer cache, as a deployment runs.
+    const runs = [
+      { API_PROCESSES: '1', READ_CACHE_SECONDS: '0' },
+      { API_PROCESSES: '2', READ_CACHE_SECONDS: '0' },
+      { API_PROCESSES: '2', READ_CACHE_SECONDS: '60' },
+    ];
+    for (const run of runs) await measureReads({ ...env, ...run }, heavyEmail, options.durationSeconds);
   } finally {
     await database.drop();
   }
@@ -230,7 +230,12 @@ async function measureReads(
       const res = await fetch(`${service.url}${path}`, { headers });
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
     }
-    console.log(`  heavy user, autocannon 10 connections, API_PROCESSES=${env.API_PROCESSES}:`);
+    console.log(
+      `  heavy user, autocannon 10 connections, API_PROCESSES=${env.API_PROCESSES}, ` +
+        (env.READ_CACHE_SECONDS === '0'
+          ? 'READ_CACHE_SECONDS=0 (every request computed):'
+          : `READ_CACHE_SECONDS=${env.READ_CACHE_SECONDS} (repeated questions answered from the cache):`),
+    );
     for (const [label, path] of targets) {
       await load(label, `${service.url}${path}`, headers, {
         durationSeconds,

@@ -15,7 +15,9 @@ import {
 import { followTokenRevocations } from './domain/auth/token-cache.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
 import { listenForTokenRevocations } from './db/repositories/api-tokens.js';
+import { listenForReadModelChanges } from './db/repositories/analytics.js';
 import { listenForItemHealthChanges } from './db/repositories/items.js';
+import { createReadCache, followReadModelChanges } from './http/read-cache.js';
 import { followItemHealthChanges } from './domain/accounts/service.js';
 import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
@@ -124,11 +126,33 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
   await app.register(tokenRoutes, { auth: services.auth });
   await app.register(meRoutes, { users: services.users });
   await app.register(accountRoutes, { accounts: services.accounts });
-  await app.register(transactionRoutes, { transactions: services.transactions, accounts: services.accounts });
-  await app.register(holdingRoutes, { analytics: services.analytics, accounts: services.accounts });
-  await app.register(netWorthRoutes, { analytics: services.analytics, accounts: services.accounts });
-  await app.register(cashflowRoutes, { analytics: services.analytics, accounts: services.accounts });
-  await app.register(recurringRoutes, { analytics: services.analytics, accounts: services.accounts });
+  // Rendered read answers, kept while this process hears every change of the data they come from.
+  const readCache = createReadCache(config.readCacheSeconds);
+  await app.register(transactionRoutes, {
+    transactions: services.transactions,
+    accounts: services.accounts,
+    readCache,
+  });
+  await app.register(holdingRoutes, {
+    analytics: services.analytics,
+    accounts: services.accounts,
+    readCache,
+  });
+  await app.register(netWorthRoutes, {
+    analytics: services.analytics,
+    accounts: services.accounts,
+    readCache,
+  });
+  await app.register(cashflowRoutes, {
+    analytics: services.analytics,
+    accounts: services.accounts,
+    readCache,
+  });
+  await app.register(recurringRoutes, {
+    analytics: services.analytics,
+    accounts: services.accounts,
+    readCache,
+  });
   // Plaid calls it: no bearer token; its raw-body parser stays scoped to this plugin.
   await app.register(plaidWebhookRoutes, { webhooks: services.webhooks });
   await app.register(syncRoutes, { syncRequests: services.syncRequests });
@@ -158,12 +182,22 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
         )
       : undefined;
   if (itemHealthChanges) app.addHook('onClose', () => itemHealthChanges.close());
+  // And the rendered read answers (src/http/read-cache.ts).
+  const readModelChanges =
+    config.readCacheSeconds > 0
+      ? await listenForReadModelChanges(
+          database,
+          followReadModelChanges(readCache, app.log.child({ component: 'read-cache' }) as Logger),
+        )
+      : undefined;
+  if (readModelChanges) app.addHook('onClose', () => readModelChanges.close());
 
   try {
     await app.ready();
   } catch (error) {
     await revocations?.close();
     await itemHealthChanges?.close();
+    await readModelChanges?.close();
     throw error;
   }
   return app as unknown as App;

@@ -101,6 +101,8 @@ export const configSchema = z
     AUTH_TOKEN_CACHE_SECONDS: cacheSeconds(),
     /** Like AUTH_TOKEN_CACHE_SECONDS, for each user's item health (the `freshness` of read responses). */
     FRESHNESS_CACHE_SECONDS: cacheSeconds(),
+    /** Like AUTH_TOKEN_CACHE_SECONDS, for rendered read answers (src/http/read-cache.ts). */
+    READ_CACHE_SECONDS: cacheSeconds(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     SCHED_BALANCE_REFRESH_CRON: z
       .string()
@@ -191,6 +193,8 @@ export interface Config {
   authTokenCacheSeconds: number;
   /** How long an API process keeps a user's item health (0: never); see docs/security.md. */
   freshnessCacheSeconds: number;
+  /** How long an API process keeps a rendered read answer (0: never); see docs/security.md. */
+  readCacheSeconds: number;
   shutdownTimeoutMs: number;
   jobs: {
     /** Run the job worker and the scheduler in the API process (always so in embedded mode). */
@@ -273,6 +277,7 @@ export function buildConfig(
     authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
     authTokenCacheSeconds: raw.AUTH_TOKEN_CACHE_SECONDS,
     freshnessCacheSeconds: raw.FRESHNESS_CACHE_SECONDS,
+    readCacheSeconds: raw.READ_CACHE_SECONDS,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     jobs: {
       inProcess: raw.DATABASE_URL ? raw.JOBS_IN_PROCESS : true,

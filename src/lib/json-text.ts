@@ -13,13 +13,18 @@ export class JsonText {
  * supported). Callers pass exactly the fields their response schema declares.
  */
 export function jsonObjectText(fields: Record<string, unknown>): string {
-  let out = '{';
+  return `{${jsonMembersText(fields)}}`;
+}
+
+/** The members of that object, without its braces (to join with other members). */
+export function jsonMembersText(fields: Record<string, unknown>): string {
+  let out = '';
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    if (out.length > 1) out += ',';
+    if (out.length > 0) out += ',';
     out += `${JSON.stringify(key)}:${fieldText(value)}`;
   }
-  return `${out}}`;
+  return out;
 }
 
 function fieldText(value: unknown): string {

@@ -6,10 +6,13 @@
  * `generation()` before the read and pass it to `set`. The TTL bounds what a missed notification could
  * cost. The personal-access-token cache (src/domain/auth/token-cache.ts) follows the same rules.
  */
-export interface ListenedCacheOptions {
+export interface ListenedCacheOptions<V> {
   /** 0: the cache never serves. */
   ttlSeconds: number;
   maxEntries?: number;
+  /** With `sizeOf`: the most the entries may weigh together (oldest evicted first). */
+  maxSize?: number;
+  sizeOf?: (value: V) => number;
   /** Epoch milliseconds. */
   now?: () => number;
 }
@@ -17,18 +20,30 @@ export interface ListenedCacheOptions {
 export function createListenedCache<V>({
   ttlSeconds,
   maxEntries = 10_000,
+  maxSize = Infinity,
+  sizeOf,
   now = Date.now,
-}: ListenedCacheOptions) {
+}: ListenedCacheOptions<V>) {
   const ttlMs = ttlSeconds * 1000;
+  const weigh = sizeOf ?? (() => 0);
   // A Map iterates in insertion order: its first entry is the oldest, the one evicted when full.
-  const entries = new Map<string, { value: V; cachedAt: number }>();
+  const entries = new Map<string, { value: V; cachedAt: number; size: number }>();
+  let total = 0;
   let listening = false;
   let generation = 0;
   const serving = () => listening && ttlMs > 0;
 
+  const remove = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    total -= entry.size;
+  };
+
   const forgetAll = () => {
     generation += 1;
     entries.clear();
+    total = 0;
   };
 
   return {
@@ -48,7 +63,7 @@ export function createListenedCache<V>({
       const entry = entries.get(key);
       if (!entry) return undefined;
       if (now() - entry.cachedAt >= ttlMs) {
-        entries.delete(key);
+        remove(key);
         return undefined;
       }
       return entry.value;
@@ -56,18 +71,20 @@ export function createListenedCache<V>({
 
     /** Stores what a read returned, unless an invalidation happened since `readAt` (its generation). */
     set(key: string, value: V, readAt: number): void {
-      if (!serving() || readAt !== generation) return;
-      entries.delete(key);
+      const size = weigh(value);
+      if (!serving() || readAt !== generation || size > maxSize) return;
+      remove(key);
       for (const oldest of entries.keys()) {
-        if (entries.size < maxEntries) break;
-        entries.delete(oldest);
+        if (entries.size < maxEntries && total + size <= maxSize) break;
+        remove(oldest);
       }
-      entries.set(key, { value, cachedAt: now() });
+      entries.set(key, { value, cachedAt: now(), size });
+      total += size;
     },
 
     forget(key: string): void {
       generation += 1;
-      entries.delete(key);
+      remove(key);
     },
 
     forgetAll,

@@ -1,7 +1,8 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
 import { batches } from '../batches.js';
-import { selectRows, type Database } from '../client.js';
+import { selectRows, type Database, type DatabaseHandle } from '../client.js';
+import type { NotificationListener } from '../notifications.js';
 import {
   accounts,
   balanceSnapshots,
@@ -409,3 +410,29 @@ export function createAnalyticsRepository(db: Database) {
 }
 
 export type AnalyticsRepository = ReturnType<typeof createAnalyticsRepository>;
+
+/**
+ * Where the statement triggers of drizzle/0010_read_model_changes.sql announce, at commit, that a table the
+ * read answers come from was written (always '*': any user's data may have changed).
+ */
+const READ_MODEL_CHANNEL = 'read_model_changes';
+
+export interface ReadModelChangeHandlers {
+  onChanged(): void;
+  /** From now on every change committed by any process is heard. */
+  onListening(): void;
+  /** Changes may go unheard until `onListening` again (retried after `retryInMs`). */
+  onLost(error: unknown, retryInMs?: number): void;
+}
+
+/** Follows the read-model changes committed by every process on this database, this one included. */
+export function listenForReadModelChanges(
+  database: Pick<DatabaseHandle, 'listen'>,
+  handlers: ReadModelChangeHandlers,
+): Promise<NotificationListener> {
+  return database.listen(READ_MODEL_CHANNEL, {
+    onNotification: () => handlers.onChanged(),
+    onListening: () => handlers.onListening(),
+    onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
+  });
+}

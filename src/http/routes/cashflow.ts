@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
 import { transferKinds } from '../../db/schema/index.js';
+import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import {
   booleanQuery,
@@ -65,7 +66,8 @@ const cashflowResponse = z.object({
 export const cashflowRoutes: FastifyPluginAsyncZod<{
   analytics: AnalyticsService;
   accounts: AccountsService;
-}> = async (app, { analytics, accounts }) => {
+  readCache: ReadCache;
+}> = async (app, { analytics, accounts, readCache }) => {
   app.get(
     '/v1/cashflow/summary',
     {
@@ -91,28 +93,23 @@ export const cashflowRoutes: FastifyPluginAsyncZod<{
         response: { 200: cashflowResponse, ...problemResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
       const q = request.query;
       const { start, end } = analytics.cashflowRange({ start: q.start_date, end: q.end_date });
-      const [envelope, currencies] = await Promise.all([
-        accounts.envelope(userId),
-        analytics.cashflow(userId, {
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
+        start_date: start,
+        end_date: end,
+        interval: q.interval,
+        include_pending: q.include_pending,
+        currencies: await analytics.cashflow(userId, {
           start,
           end,
           interval: q.interval,
           includePending: q.include_pending,
           detailed: q.detailed,
         }),
-      ]);
-      return {
-        ...envelope,
-        start_date: start,
-        end_date: end,
-        interval: q.interval,
-        include_pending: q.include_pending,
-        currencies,
-      };
+      }));
     },
   );
 };

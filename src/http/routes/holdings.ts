@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
+import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { dateSchema, envelopeShape, moneySchema } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -49,7 +50,8 @@ const holdingsResponse = z.object({
 export const holdingRoutes: FastifyPluginAsyncZod<{
   analytics: AnalyticsService;
   accounts: AccountsService;
-}> = async (app, { analytics, accounts }) => {
+  readCache: ReadCache;
+}> = async (app, { analytics, accounts, readCache }) => {
   app.get(
     '/v1/holdings',
     {
@@ -63,10 +65,11 @@ export const holdingRoutes: FastifyPluginAsyncZod<{
         response: { 200: holdingsResponse, ...problemResponses(400, 401) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
-      const [envelope, data] = await Promise.all([accounts.envelope(userId), analytics.holdings(userId)]);
-      return { ...envelope, ...data };
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
+        ...(await analytics.holdings(userId)),
+      }));
     },
   );
 };

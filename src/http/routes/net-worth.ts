@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
-import { jsonObjectText } from '../../lib/json-text.js';
-import { sendJsonText } from '../json-reply.js';
+import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -46,7 +45,8 @@ const netWorthResponse = z.object({
 export const netWorthRoutes: FastifyPluginAsyncZod<{
   analytics: AnalyticsService;
   accounts: AccountsService;
-}> = async (app, { analytics, accounts }) => {
+  readCache: ReadCache;
+}> = async (app, { analytics, accounts, readCache }) => {
   app.get(
     '/v1/net-worth',
     {
@@ -76,20 +76,17 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
         start: request.query.start_date,
         end: request.query.end_date,
       });
-      const [envelope, currencies, points] = await Promise.all([
-        accounts.envelope(userId),
-        analytics.netWorthNow(userId),
-        analytics.netWorthHistory(userId, { start, end, interval: request.query.interval }),
-      ]);
-      // The points come rendered by the materializer (thousands of them): spliced, not re-serialized.
-      return sendJsonText(
-        reply,
-        jsonObjectText({
-          ...envelope,
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => {
+        const [currencies, points] = await Promise.all([
+          analytics.netWorthNow(userId),
+          analytics.netWorthHistory(userId, { start, end, interval: request.query.interval }),
+        ]);
+        // The points come rendered by the materializer (thousands of them): spliced, not re-serialized.
+        return {
           currencies,
           history: { start_date: start, end_date: end, interval: request.query.interval, points },
-        }),
-      );
+        };
+      });
     },
   );
 };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
+import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { dateSchema, envelopeShape, moneySchema } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -9,7 +10,8 @@ import { problemResponses } from '../schemas/problem.js';
 export const recurringRoutes: FastifyPluginAsyncZod<{
   analytics: AnalyticsService;
   accounts: AccountsService;
-}> = async (app, { analytics, accounts }) => {
+  readCache: ReadCache;
+}> = async (app, { analytics, accounts, readCache }) => {
   app.get(
     '/v1/recurring',
     {
@@ -45,10 +47,11 @@ export const recurringRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
-      const [envelope, data] = await Promise.all([accounts.envelope(userId), analytics.recurring(userId)]);
-      return { ...envelope, data };
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
+        data: await analytics.recurring(userId),
+      }));
     },
   );
 };

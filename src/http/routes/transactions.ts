@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { TransactionsService } from '../../domain/transactions/service.js';
 import { transferKinds } from '../../db/schema/index.js';
+import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import {
   booleanQuery,
@@ -90,7 +91,8 @@ export const transactionSchema = z
 export const transactionRoutes: FastifyPluginAsyncZod<{
   transactions: TransactionsService;
   accounts: AccountsService;
-}> = async (app, { transactions, accounts }) => {
+  readCache: ReadCache;
+}> = async (app, { transactions, accounts, readCache }) => {
   app.get(
     '/v1/transactions',
     {
@@ -114,7 +116,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
       const q = request.query;
       const filters = {
@@ -129,11 +131,9 @@ export const transactionRoutes: FastifyPluginAsyncZod<{
         pending: q.pending,
         direction: q.direction,
       };
-      const [envelope, page] = await Promise.all([
-        accounts.envelope(userId),
-        transactions.list(userId, filters, { limit: q.limit, cursor: q.cursor }),
-      ]);
-      return { ...envelope, ...page };
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
+        ...(await transactions.list(userId, filters, { limit: q.limit, cursor: q.cursor })),
+      }));
     },
   );
 };

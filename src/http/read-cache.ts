@@ -1,0 +1,71 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountsService } from '../domain/accounts/service.js';
+import type { ReadModelChangeHandlers } from '../db/repositories/analytics.js';
+import { formatDate } from '../lib/dates.js';
+import { jsonMembersText } from '../lib/json-text.js';
+import { createListenedCache, type ListenedCache } from '../lib/listened-cache.js';
+import type { Logger } from '../lib/logger.js';
+import { sendJsonText } from './json-reply.js';
+
+/**
+ * Rendered read answers (transactions pages, cash flow, net worth, holdings, recurring), kept per user,
+ * question (the request's URL) and UTC day, for READ_CACHE_SECONDS. The data they come from changes only
+ * when a sync, a materializer or a removal writes it, and every such statement is announced
+ * (drizzle/0010_read_model_changes.sql): on any announcement every process forgets every answer. The
+ * rules of src/lib/listened-cache.ts apply: served only while the listener is up, a computation that
+ * overlapped an announcement is not kept. `as_of` and `freshness` are never cached: each response gets
+ * them fresh. Bounded by entries and by size (64 MiB of text).
+ */
+export type ReadCache = ListenedCache<string>;
+
+export function createReadCache(ttlSeconds: number): ReadCache {
+  return createListenedCache<string>({
+    ttlSeconds,
+    maxEntries: 5_000,
+    maxSize: 32 * 1024 * 1024, // UTF-16 code units: 64 MiB
+    sizeOf: (text) => text.length,
+  });
+}
+
+/**
+ * Answers a read: the caller's envelope (as_of, freshness), then the members `compute` returns, from the
+ * cache when this user asked this today since the read model last changed. Errors are never cached.
+ */
+export async function replyWithRead(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  deps: { cache: ReadCache; accounts: AccountsService; userId: string },
+  compute: () => Promise<Record<string, unknown>>,
+): Promise<FastifyReply> {
+  const { cache, accounts, userId } = deps;
+  const key = `${userId} ${formatDate(new Date())} ${request.url}`;
+  const envelope = accounts.envelope(userId);
+  let members = cache.get(key);
+  if (members === undefined) {
+    const readAt = cache.generation();
+    members = jsonMembersText(await compute());
+    cache.set(key, members, readAt);
+  }
+  return sendJsonText(reply, `{${jsonMembersText({ ...(await envelope) })},${members}}`);
+}
+
+/** Connects the read-model listener to the cache, and logs when it comes and goes. */
+export function followReadModelChanges(cache: ReadCache, logger: Logger): ReadModelChangeHandlers {
+  let wasLost = false;
+  return {
+    onChanged: () => cache.forgetAll(),
+    onListening: () => {
+      cache.resume();
+      logger.info(wasLost ? 'read model listener back: answers cached again' : 'read model listener ready');
+      wasLost = false;
+    },
+    onLost: (error, retryInMs) => {
+      cache.suspend();
+      logger.warn(
+        { err: error, retryInMs },
+        'read model listener down: every read computed until it is back',
+      );
+      wasLost = true;
+    },
+  };
+}

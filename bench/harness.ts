@@ -47,7 +47,8 @@ export async function load(
   if (before && options.servicePid) {
     const after = cpuSample(options.servicePid);
     const requests = result.requests.total || 1;
-    const perRequest = (ms: number) => ((ms * 1000) / requests).toFixed(0);
+    // A process that ends between the samples takes its ticks with it: never below zero.
+    const perRequest = (ms: number) => Math.max(0, (ms * 1000) / requests).toFixed(0);
     console.log(
       `  ${''.padEnd(42)} CPU per request: service ${perRequest(after.serviceMs - before.serviceMs)} µs, ` +
         `postgres ${perRequest(after.postgresMs - before.postgresMs)} µs (all cores: ${os.cpus().length})`,

@@ -15,6 +15,7 @@ import {
 import { followTokenRevocations } from './domain/auth/token-cache.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
 import { listenForTokenRevocations } from './db/repositories/api-tokens.js';
+import type { NotificationListener } from './db/notifications.js';
 import { listenForReadModelChanges } from './db/repositories/analytics.js';
 import { listenForItemHealthChanges } from './db/repositories/items.js';
 import { createReadCache, followReadModelChanges } from './http/read-cache.js';
@@ -163,41 +164,41 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     emulatorUrl: config.plaid.mode === 'emulator' ? () => plaid.basePath || undefined : undefined,
   });
 
-  // Personal access tokens are served from memory only while this process hears every revocation
-  // (docs/security.md); closed with the app, before the database.
-  const revocations =
-    config.authTokenCacheSeconds > 0
-      ? await listenForTokenRevocations(
-          database,
-          followTokenRevocations(services.tokenCache, app.log.child({ component: 'auth' }) as Logger),
-        )
-      : undefined;
-  if (revocations) app.addHook('onClose', () => revocations.close());
-  // The same for each user's item health (the freshness of every read response).
-  const itemHealthChanges =
-    config.freshnessCacheSeconds > 0
-      ? await listenForItemHealthChanges(
-          database,
-          followItemHealthChanges(services.itemHealth, app.log.child({ component: 'freshness' }) as Logger),
-        )
-      : undefined;
-  if (itemHealthChanges) app.addHook('onClose', () => itemHealthChanges.close());
-  // And the rendered read answers (src/http/read-cache.ts).
-  const readModelChanges =
-    config.readCacheSeconds > 0
-      ? await listenForReadModelChanges(
-          database,
-          followReadModelChanges(readCache, app.log.child({ component: 'read-cache' }) as Logger),
-        )
-      : undefined;
-  if (readModelChanges) app.addHook('onClose', () => readModelChanges.close());
+  // The caches serve only while this process hears every change that could make them wrong
+  // (docs/security.md): personal access tokens, each user's item health (the freshness of every read
+  // response), the rendered read answers. Listeners close with the app, before the database.
+  const componentLog = (component: string) => app.log.child({ component }) as Logger;
+  const listeners: NotificationListener[] = [];
+  if (config.authTokenCacheSeconds > 0)
+    listeners.push(
+      await listenForTokenRevocations(
+        database,
+        followTokenRevocations(services.tokenCache, componentLog('auth')),
+      ),
+    );
+  if (config.freshnessCacheSeconds > 0)
+    listeners.push(
+      await listenForItemHealthChanges(
+        database,
+        followItemHealthChanges(services.itemHealth, componentLog('freshness')),
+      ),
+    );
+  if (config.readCacheSeconds > 0)
+    listeners.push(
+      await listenForReadModelChanges(
+        database,
+        followReadModelChanges(readCache, componentLog('read-cache')),
+      ),
+    );
+  const closeListeners = () => Promise.all(listeners.map((listener) => listener.close()));
+  app.addHook('onClose', async () => {
+    await closeListeners();
+  });
 
   try {
     await app.ready();
   } catch (error) {
-    await revocations?.close();
-    await itemHealthChanges?.close();
-    await readModelChanges?.close();
+    await closeListeners();
     throw error;
   }
   return app as unknown as App;

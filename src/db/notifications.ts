@@ -14,6 +14,9 @@ export interface NotificationHandlers {
   onLost(error: unknown, retryInMs?: number): void;
 }
 
+/** The part of the handlers a cache follows: when it may serve, and when it must stop. */
+export type ListenerLifecycle = Pick<NotificationHandlers, 'onListening' | 'onLost'>;
+
 export interface NotificationListener {
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { AccountsService } from '../domain/accounts/service.js';
 import type { ReadModelChangeHandlers } from '../db/repositories/analytics.js';
 import { formatDate } from '../lib/dates.js';
 import { jsonMembersText } from '../lib/json-text.js';
-import { createListenedCache, type ListenedCache } from '../lib/listened-cache.js';
+import { createListenedCache, followListener, type ListenedCache } from '../lib/listened-cache.js';
 import type { Logger } from '../lib/logger.js';
 import { sendJsonText } from './json-reply.js';
 
@@ -51,21 +51,8 @@ export async function replyWithRead(
 
 /** Connects the read-model listener to the cache, and logs when it comes and goes. */
 export function followReadModelChanges(cache: ReadCache, logger: Logger): ReadModelChangeHandlers {
-  let wasLost = false;
   return {
     onChanged: () => cache.forgetAll(),
-    onListening: () => {
-      cache.resume();
-      logger.info(wasLost ? 'read model listener back: answers cached again' : 'read model listener ready');
-      wasLost = false;
-    },
-    onLost: (error, retryInMs) => {
-      cache.suspend();
-      logger.warn(
-        { err: error, retryInMs },
-        'read model listener down: every read computed until it is back',
-      );
-      wasLost = true;
-    },
+    ...followListener(cache, logger, { listener: 'read model', cached: 'read answers' }),
   };
 }

@@ -1,3 +1,6 @@
+import type { ListenerLifecycle } from '../db/notifications.js';
+import type { Logger } from './logger.js';
+
 /**
  * A read cache that is only as fresh as the news of changes: it serves only while a listener hears every
  * change committed by any process (LISTEN/NOTIFY, src/db/notifications.ts). Nothing is served before
@@ -82,9 +85,10 @@ export function createListenedCache<V>({
       total += size;
     },
 
-    forget(key: string): void {
+    /** Drops `key` (when given), and keeps no read that started before. */
+    forget(key: string | undefined): void {
       generation += 1;
-      remove(key);
+      if (key !== undefined) remove(key);
     },
 
     forgetAll,
@@ -104,3 +108,34 @@ export function createListenedCache<V>({
 }
 
 export type ListenedCache<V> = ReturnType<typeof createListenedCache<V>>;
+
+/**
+ * A cache's side of its listener: serve while it is up, empty and stop while it is down; logs (never a
+ * cached value) when it comes, goes and comes back. `what` names the listener and the cached things.
+ */
+export function followListener(
+  cache: { resume(): void; suspend(): void },
+  logger: Logger,
+  what: { listener: string; cached: string },
+): ListenerLifecycle {
+  let wasLost = false;
+  return {
+    onListening: () => {
+      cache.resume();
+      logger.info(
+        wasLost
+          ? `${what.listener} listener back: ${what.cached} cached again`
+          : `${what.listener} listener ready: ${what.cached} cached`,
+      );
+      wasLost = false;
+    },
+    onLost: (error, retryInMs) => {
+      cache.suspend();
+      logger.warn(
+        { err: error, retryInMs },
+        `${what.listener} listener down: ${what.cached} read from the database until it is back`,
+      );
+      wasLost = true;
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { buildApp, type App } from '../../src/app.js';
+import { openDatabase } from '../../src/db/client.js';
 import type { Config } from '../../src/config/schema.js';
 import type { JobQueue } from '../../src/jobs/registry.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
@@ -64,6 +65,29 @@ export async function buildTestApp(
     close: async () => {
       await app.close();
       if (ownDatabase) await database.drop();
+    },
+  };
+}
+
+/**
+ * Two API instances on one PostgreSQL database, as two API processes run: each with its own pool and
+ * its own listeners. `b` logs to `bLogger` when given.
+ */
+export async function buildTwoInstances(
+  env: Record<string, string>,
+  bLogger?: Logger,
+): Promise<{ a: TestApp; b: TestApp; close(): Promise<void> }> {
+  const a = await buildTestApp('postgres', env);
+  const handle = await openDatabase({ kind: 'postgres', url: a.database.url!, poolSize: 3 });
+  const bDatabase: TestDatabase = { handle, url: a.database.url!, drop: () => handle.close() };
+  const b = await buildTestApp('postgres', env, bLogger, { database: bDatabase });
+  return {
+    a,
+    b,
+    close: async () => {
+      await b.close();
+      await bDatabase.drop();
+      await a.close();
     },
   };
 }

@@ -1,11 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { databaseKinds, type TestDatabase } from '../helpers/database.js';
+import { buildTestApp, buildTwoInstances, type TestApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/database.js';
 import { until } from '../helpers/wait.js';
 
 /** Changes rows the way nothing in the service does: with the tables' triggers off, so nobody is told. */
@@ -105,18 +105,13 @@ describe.runIf(databaseKinds().includes('postgres'))('rendered read answers acro
   const env = { READ_CACHE_SECONDS: '3600' }; // only a notification can end a cached answer early
   let a: TestApp;
   let b: TestApp;
-  let bDatabase: TestDatabase;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    a = await buildTestApp('postgres', env);
-    const handle = await openDatabase({ kind: 'postgres', url: a.database.url!, poolSize: 3 });
-    bDatabase = { handle, url: a.database.url!, drop: () => handle.close() };
-    b = await buildTestApp('postgres', env, undefined, { database: bDatabase });
+    ({ a, b, close } = await buildTwoInstances(env));
   });
   afterAll(async () => {
-    await b?.close();
-    await bDatabase?.drop();
-    await a?.close();
+    await close?.();
   });
 
   it('an instance drops its answers when another process writes the data', async () => {

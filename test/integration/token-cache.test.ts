@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import { listenerApplicationName } from '../../src/db/notifications.js';
 import { createApiTokensRepository } from '../../src/db/repositories/api-tokens.js';
 import { createUsersRepository } from '../../src/db/repositories/users.js';
@@ -12,9 +12,9 @@ import { createAuthService } from '../../src/domain/auth/service.js';
 import { createTokenCache } from '../../src/domain/auth/token-cache.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, buildTwoInstances, type TestApp } from '../helpers/app.js';
 import { TEST_JWT_SECRET } from '../helpers/config.js';
-import { databaseKinds, type TestDatabase } from '../helpers/database.js';
+import { databaseKinds } from '../helpers/database.js';
 import { until } from '../helpers/wait.js';
 
 /** Changes rows the way nothing in the service does: with the tables' triggers off, so nobody is told. */
@@ -196,24 +196,19 @@ describe.runIf(databaseKinds().includes('postgres'))('token revocation across AP
   const logLines: string[] = [];
   let a: TestApp;
   let b: TestApp;
-  let bDatabase: TestDatabase;
+  let close: () => Promise<void>;
   let admin: pg.Client;
 
   beforeAll(async () => {
-    a = await buildTestApp('postgres', env);
     // Instance B: its own pool and its own listener on the same database.
-    const handle = await openDatabase({ kind: 'postgres', url: a.database.url!, poolSize: 3 });
-    bDatabase = { handle, url: a.database.url!, drop: () => handle.close() };
     const logger = createLogger('info', { write: (line: string) => void logLines.push(line) });
-    b = await buildTestApp('postgres', env, logger, { database: bDatabase });
+    ({ a, b, close } = await buildTwoInstances(env, logger));
     admin = new pg.Client({ connectionString: a.database.url! });
     await admin.connect();
   });
   afterAll(async () => {
     await admin?.end();
-    await b?.close();
-    await bDatabase?.drop();
-    await a?.close();
+    await close?.();
   });
 
   /** A token both instances have authenticated, so both hold it in memory. */

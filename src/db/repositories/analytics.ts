@@ -2,7 +2,7 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
 import { batches } from '../batches.js';
 import { selectRows, type Database, type DatabaseHandle } from '../client.js';
-import type { NotificationListener } from '../notifications.js';
+import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
 import {
   accounts,
   balanceSnapshots,
@@ -417,12 +417,8 @@ export type AnalyticsRepository = ReturnType<typeof createAnalyticsRepository>;
  */
 const READ_MODEL_CHANNEL = 'read_model_changes';
 
-export interface ReadModelChangeHandlers {
+export interface ReadModelChangeHandlers extends ListenerLifecycle {
   onChanged(): void;
-  /** From now on every change committed by any process is heard. */
-  onListening(): void;
-  /** Changes may go unheard until `onListening` again (retried after `retryInMs`). */
-  onLost(error: unknown, retryInMs?: number): void;
 }
 
 /** Follows the read-model changes committed by every process on this database, this one included. */

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database, DatabaseHandle } from '../client.js';
-import type { NotificationListener } from '../notifications.js';
+import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
 import { apiTokens, users, type ApiTokenScope } from '../schema/index.js';
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
@@ -77,14 +77,10 @@ export type ApiTokensRepository = ReturnType<typeof createApiTokensRepository>;
 const REVOCATIONS_CHANNEL = 'api_token_revocations';
 const EVERY_TOKEN = '*';
 
-export interface TokenRevocationHandlers {
+export interface TokenRevocationHandlers extends ListenerLifecycle {
   /** The token was revoked, deleted (also with its user) or changed. */
   onTokenRevoked(tokenId: string): void;
   onEveryTokenRevoked(): void;
-  /** From now on every revocation committed by any process is heard. */
-  onListening(): void;
-  /** Revocations may go unheard until `onListening` again (retried after `retryInMs`). */
-  onLost(error: unknown, retryInMs?: number): void;
 }
 
 /** Follows the revocations committed by every process on this database, this one included. */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, max, ne, sql } from 'drizzle-orm';
 import type { Database, DatabaseHandle } from '../client.js';
-import type { NotificationListener } from '../notifications.js';
+import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
 import {
   accounts,
   institutions,
@@ -308,13 +308,9 @@ export type ItemsRepository = ReturnType<typeof createItemsRepository>;
 const ITEM_HEALTH_CHANNEL = 'item_health_changes';
 const EVERY_USER = '*';
 
-export interface ItemHealthChangeHandlers {
+export interface ItemHealthChangeHandlers extends ListenerLifecycle {
   onUserChanged(userId: string): void;
   onEveryUserChanged(): void;
-  /** From now on every change committed by any process is heard. */
-  onListening(): void;
-  /** Changes may go unheard until `onListening` again (retried after `retryInMs`). */
-  onLost(error: unknown, retryInMs?: number): void;
 }
 
 /** Follows the item health changes committed by every process on this database, this one included. */

@@ -4,7 +4,7 @@ import type {
   ItemHealthRow,
   ItemsRepository,
 } from '../../db/repositories/items.js';
-import type { ListenedCache } from '../../lib/listened-cache.js';
+import { followListener, type ListenedCache } from '../../lib/listened-cache.js';
 import type { Logger } from '../../lib/logger.js';
 import { errors } from '../../errors/catalog.js';
 import { currencyOf, formatMoney } from '../../lib/money.js';
@@ -108,24 +108,9 @@ export type AccountsService = ReturnType<typeof createAccountsService>;
 
 /** Connects an item-health listener to the cache, and logs when it comes and goes. */
 export function followItemHealthChanges(cache: ItemHealthCache, logger: Logger): ItemHealthChangeHandlers {
-  let wasLost = false;
   return {
     onUserChanged: (userId) => cache.forget(userId),
     onEveryUserChanged: () => cache.forgetAll(),
-    onListening: () => {
-      cache.resume();
-      logger.info(
-        wasLost ? 'item health listener back: freshness cached again' : 'item health listener ready',
-      );
-      wasLost = false;
-    },
-    onLost: (error, retryInMs) => {
-      cache.suspend();
-      logger.warn(
-        { err: error, retryInMs },
-        'item health listener down: freshness read from the database until it is back',
-      );
-      wasLost = true;
-    },
+    ...followListener(cache, logger, { listener: 'item health', cached: 'freshness' }),
   };
 }

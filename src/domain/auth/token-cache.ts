@@ -1,4 +1,5 @@
 import type { TokenRevocationHandlers } from '../../db/repositories/api-tokens.js';
+import { createListenedCache, followListener } from '../../lib/listened-cache.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Principal } from './service.js';
 
@@ -34,34 +35,15 @@ export interface TokenCacheOptions {
 }
 
 export function createTokenCache({ ttlSeconds, maxEntries = 10_000, now = Date.now }: TokenCacheOptions) {
-  const ttlMs = ttlSeconds * 1000;
-  // A Map iterates in insertion order: its first entry is the oldest, the one evicted when full.
-  const byHash = new Map<string, CachedToken>();
+  // The serve-while-listening rules, the TTL, the eviction and the generation are the listened cache's;
+  // this adds the index by token id that revocations (which name a token, not its hash) need.
+  const byHash = createListenedCache<CachedToken>({ ttlSeconds, maxEntries, now });
   const hashByTokenId = new Map<string, string>();
-  let listening = false;
-  // Bumped by every invalidation. A database read that started before one may have seen the token
-  // before its revocation, so what it read is not stored (see `set`).
-  let generation = 0;
-
-  const serving = () => listening && ttlMs > 0;
-
-  const remove = (tokenHash: string) => {
-    const entry = byHash.get(tokenHash);
-    if (!entry) return;
-    byHash.delete(tokenHash);
-    hashByTokenId.delete(entry.tokenId);
-  };
-
-  const forgetAll = () => {
-    generation += 1;
-    byHash.clear();
-    hashByTokenId.clear();
-  };
 
   return {
     /** True while lookups can be answered from memory. */
     get serving(): boolean {
-      return serving();
+      return byHash.serving;
     },
 
     get size(): number {
@@ -69,50 +51,39 @@ export function createTokenCache({ ttlSeconds, maxEntries = 10_000, now = Date.n
     },
 
     /** Take it before reading the token from the database, and pass it to `set`. */
-    generation: (): number => generation,
+    generation: (): number => byHash.generation(),
 
     /** The cached token, unless it was cached more than the TTL ago. Expiry is the caller's to check. */
-    get(tokenHash: string): CachedToken | undefined {
-      if (!serving()) return undefined;
-      const entry = byHash.get(tokenHash);
-      if (!entry) return undefined;
-      if (now() - entry.cachedAt >= ttlMs) {
-        remove(tokenHash);
-        return undefined;
-      }
-      return entry;
-    },
+    get: (tokenHash: string): CachedToken | undefined => byHash.get(tokenHash),
 
     /** Stores a token read from the database, unless an invalidation happened since `readAt`. */
     set(tokenHash: string, token: Omit<CachedToken, 'cachedAt'>, readAt: number): void {
-      if (!serving() || readAt !== generation) return;
-      remove(tokenHash);
-      for (const oldest of byHash.keys()) {
-        if (byHash.size < maxEntries) break;
-        remove(oldest);
-      }
-      byHash.set(tokenHash, { ...token, cachedAt: now() });
+      byHash.set(tokenHash, { ...token, cachedAt: now() }, readAt);
+      if (byHash.get(tokenHash) === undefined) return; // not kept
+      // Entries the cache evicted leave stale ids here; they only ever point at absent hashes.
+      if (hashByTokenId.size >= maxEntries * 2) hashByTokenId.clear();
       hashByTokenId.set(token.tokenId, tokenHash);
     },
 
     forgetToken(tokenId: string): void {
-      generation += 1;
       const tokenHash = hashByTokenId.get(tokenId);
-      if (tokenHash !== undefined) remove(tokenHash);
+      hashByTokenId.delete(tokenId);
+      // Even when nothing is cached under it: a read of this token in flight must not be kept.
+      byHash.forget(tokenHash);
     },
 
-    forgetAll,
+    forgetAll(): void {
+      hashByTokenId.clear();
+      byHash.forgetAll();
+    },
 
     /** The revocation listener is up: every revocation from now on will be heard. */
-    resume(): void {
-      generation += 1; // a read that started while nobody listened must not be stored
-      listening = true;
-    },
+    resume: (): void => byHash.resume(),
 
     /** The revocation listener is down: revocations may go unheard, so keep and serve nothing. */
     suspend(): void {
-      listening = false;
-      forgetAll();
+      hashByTokenId.clear();
+      byHash.suspend();
     },
   };
 }
@@ -121,26 +92,12 @@ export type TokenCache = ReturnType<typeof createTokenCache>;
 
 /** Connects a revocation listener to the cache, and logs (never a token) when it comes and goes. */
 export function followTokenRevocations(cache: TokenCache, logger: Logger): TokenRevocationHandlers {
-  let wasLost = false;
   return {
     onTokenRevoked: (tokenId) => cache.forgetToken(tokenId),
     onEveryTokenRevoked: () => cache.forgetAll(),
-    onListening: () => {
-      cache.resume();
-      logger.info(
-        wasLost
-          ? 'token revocation listener back: personal access tokens cached again'
-          : 'token revocation listener ready: personal access tokens cached',
-      );
-      wasLost = false;
-    },
-    onLost: (error, retryInMs) => {
-      cache.suspend();
-      logger.warn(
-        { err: error, retryInMs },
-        'token revocation listener down: every personal access token checked in the database until it is back',
-      );
-      wasLost = true;
-    },
+    ...followListener(cache, logger, {
+      listener: 'token revocation',
+      cached: 'personal access tokens',
+    }),
   };
 }

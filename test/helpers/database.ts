@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { sql, type SQL } from 'drizzle-orm';
+import { openDatabase, type Database, type DatabaseHandle } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -64,4 +65,12 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<TestDatabase
       await created.drop();
     },
   };
+}
+
+/** Changes rows the way nothing in the service does: with the tables' triggers off, so nobody is told. */
+export async function unannounced(db: Database, statement: SQL): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    await tx.execute(statement);
+  });
 }

@@ -1,20 +1,12 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Database } from '../../src/db/client.js';
 import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, buildTwoInstances, type TestApp } from '../helpers/app.js';
-import { databaseKinds } from '../helpers/database.js';
+import { databaseKinds, unannounced } from '../helpers/database.js';
 import { until } from '../helpers/wait.js';
-
-/** Changes rows the way nothing in the service does: with the tables' triggers off, so nobody is told. */
-async function unannounced(db: Database, statement: SQL): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`set local session_replication_role = replica`);
-    await tx.execute(statement);
-  });
-}
 
 interface Freshness {
   stale: boolean;

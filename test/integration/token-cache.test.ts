@@ -1,8 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import type { Database } from '../../src/db/client.js';
 import { listenerApplicationName } from '../../src/db/notifications.js';
 import { createApiTokensRepository } from '../../src/db/repositories/api-tokens.js';
 import { createUsersRepository } from '../../src/db/repositories/users.js';
@@ -14,16 +13,8 @@ import { createLogger } from '../../src/lib/logger.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, buildTwoInstances, type TestApp } from '../helpers/app.js';
 import { TEST_JWT_SECRET } from '../helpers/config.js';
-import { databaseKinds } from '../helpers/database.js';
+import { databaseKinds, unannounced } from '../helpers/database.js';
 import { until } from '../helpers/wait.js';
-
-/** Changes rows the way nothing in the service does: with the tables' triggers off, so nobody is told. */
-async function unannounced(db: Database, statement: SQL): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`set local session_replication_role = replica`);
-    await tx.execute(statement);
-  });
-}
 
 async function me(app: App, token: string): Promise<number> {
   return (await app.inject({ url: '/v1/me', headers: bearer(token) })).statusCode;

@@ -5,7 +5,7 @@ import { formatDate } from '../lib/dates.js';
 import { jsonMembersText } from '../lib/json-text.js';
 import { createListenedCache, followListener, type ListenedCache } from '../lib/listened-cache.js';
 import type { Logger } from '../lib/logger.js';
-import { sendJsonText } from './json-reply.js';
+import { sendJson } from './json-reply.js';
 
 /**
  * Rendered read answers (transactions pages, cash flow, net worth, holdings, recurring), kept per user,
@@ -14,18 +14,21 @@ import { sendJsonText } from './json-reply.js';
  * (drizzle/0010_read_model_changes.sql): on any announcement every process forgets every answer. The
  * rules of src/lib/listened-cache.ts apply: served only while the listener is up, a computation that
  * overlapped an announcement is not kept. `as_of` and `freshness` are never cached: each response gets
- * them fresh. Bounded by entries and by size (64 MiB of text).
+ * them fresh. Bounded by entries and by size (64 MiB).
  */
-export type ReadCache = ListenedCache<string>;
+export type ReadCache = ListenedCache<Buffer>;
 
 export function createReadCache(ttlSeconds: number): ReadCache {
-  return createListenedCache<string>({
+  return createListenedCache<Buffer>({
     ttlSeconds,
     maxEntries: 5_000,
-    maxSize: 32 * 1024 * 1024, // UTF-16 code units: 64 MiB
-    sizeOf: (text) => text.length,
+    maxSize: 64 * 1024 * 1024,
+    sizeOf: (members) => members.length,
   });
 }
+
+const OPEN = Buffer.from('{');
+const COMMA_CLOSE = [Buffer.from(','), Buffer.from('}')] as const;
 
 /**
  * Answers a read: the caller's envelope (as_of, freshness), then the members `compute` returns, from the
@@ -43,10 +46,12 @@ export async function replyWithRead(
   let members = cache.get(key);
   if (members === undefined) {
     const readAt = cache.generation();
-    members = jsonMembersText(await compute());
+    // Kept as UTF-8 bytes: a hit copies them once instead of measuring and encoding a string each time.
+    members = Buffer.from(jsonMembersText(await compute()));
     cache.set(key, members, readAt);
   }
-  return sendJsonText(reply, `{${jsonMembersText({ ...(await envelope) })},${members}}`);
+  const head = Buffer.from(jsonMembersText({ ...(await envelope) }));
+  return sendJson(reply, Buffer.concat([OPEN, head, COMMA_CLOSE[0], members, COMMA_CLOSE[1]]));
 }
 
 /** Connects the read-model listener to the cache, and logs when it comes and goes. */

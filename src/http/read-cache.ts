@@ -5,7 +5,6 @@ import { formatDate } from '../lib/dates.js';
 import { jsonMembersText } from '../lib/json-text.js';
 import { createListenedCache, followListener, type ListenedCache } from '../lib/listened-cache.js';
 import type { Logger } from '../lib/logger.js';
-import { sendJson } from './json-reply.js';
 
 /**
  * Rendered read answers (transactions pages, cash flow, net worth, holdings, recurring), kept per user,
@@ -43,15 +42,14 @@ export async function replyWithRead(
   const { cache, accounts, userId } = deps;
   const key = `${userId} ${formatDate(new Date())} ${request.url}`;
   const envelope = accounts.envelope(userId);
-  let members = cache.get(key);
-  if (members === undefined) {
-    const readAt = cache.generation();
-    // Kept as UTF-8 bytes: a hit copies them once instead of measuring and encoding a string each time.
-    members = Buffer.from(jsonMembersText(await compute()));
-    cache.set(key, members, readAt);
-  }
+  // Kept as UTF-8 bytes: a hit copies them once instead of measuring and encoding a string each time.
+  const members = await cache.getOrLoad(key, async () => Buffer.from(jsonMembersText(await compute())));
   const head = Buffer.from(jsonMembersText({ ...(await envelope) }));
-  return sendJson(reply, Buffer.concat([OPEN, head, COMMA_CLOSE[0], members, COMMA_CLOSE[1]]));
+  // The route's response schema still documents this body (OpenAPI); test/integration/response-bodies.test.ts
+  // holds real bodies to it.
+  return reply
+    .type('application/json; charset=utf-8')
+    .send(Buffer.concat([OPEN, head, COMMA_CLOSE[0], members, COMMA_CLOSE[1]]));
 }
 
 /** Connects the read-model listener to the cache, and logs when it comes and goes. */

@@ -8,15 +8,11 @@ export class JsonText {
 }
 
 /**
- * A JSON object from fields in order: JsonText values are spliced in as they are, nested plain objects
- * are written the same way, anything else goes through JSON.stringify (so JsonText inside arrays is not
- * supported). Callers pass exactly the fields their response schema declares.
+ * The members of a JSON object (without its braces, to join with other members), from fields in order:
+ * JsonText values are spliced in as they are, nested plain objects are written the same way, anything
+ * else goes through JSON.stringify (so JsonText inside arrays is not supported). Callers pass exactly the
+ * fields their response schema declares.
  */
-export function jsonObjectText(fields: Record<string, unknown>): string {
-  return `{${jsonMembersText(fields)}}`;
-}
-
-/** The members of that object, without its braces (to join with other members). */
 export function jsonMembersText(fields: Record<string, unknown>): string {
   let out = '';
   for (const [key, value] of Object.entries(fields)) {
@@ -30,6 +26,6 @@ export function jsonMembersText(fields: Record<string, unknown>): string {
 function fieldText(value: unknown): string {
   if (value instanceof JsonText) return value.text;
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
-    return jsonObjectText(value as Record<string, unknown>);
+    return `{${jsonMembersText(value as Record<string, unknown>)}}`;
   return JSON.stringify(value);
 }

@@ -72,6 +72,16 @@ export function createListenedCache<V>({
       return entry.value;
     },
 
+    /** The cached value, or what `load` reads (kept unless an invalidation happened meanwhile). */
+    async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
+      const cached = this.get(key);
+      if (cached !== undefined) return cached;
+      const readAt = generation;
+      const value = await load();
+      this.set(key, value, readAt);
+      return value;
+    },
+
     /** Stores what a read returned, unless an invalidation happened since `readAt` (its generation). */
     set(key: string, value: V, readAt: number): void {
       const size = weigh(value);

@@ -71,14 +71,10 @@ export function createAccountsService(deps: {
 }) {
   const now = deps.now ?? (() => new Date());
 
-  async function itemHealthOf(userId: string): Promise<ItemHealthRow[]> {
-    const cached = deps.itemHealth?.get(userId);
-    if (cached) return cached;
-    const readAt = deps.itemHealth?.generation() ?? 0;
-    const rows = await deps.items.listHealthForUser(userId);
-    deps.itemHealth?.set(userId, rows, readAt);
-    return rows;
-  }
+  const itemHealthOf = (userId: string): Promise<ItemHealthRow[]> => {
+    const load = () => deps.items.listHealthForUser(userId);
+    return deps.itemHealth ? deps.itemHealth.getOrLoad(userId, load) : load();
+  };
 
   return {
     /**

@@ -3,7 +3,7 @@ import type {
   TransactionListRow as TransactionRow,
   TransactionsRepository,
 } from '../../db/repositories/transactions.js';
-import { money } from '../../lib/money.js';
+import { currencyOf, money } from '../../lib/money.js';
 import type { CursorCodec } from './cursor.js';
 
 export interface TransactionView {
@@ -35,7 +35,10 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     name: row.name,
     merchant_name: row.merchant_name,
     amount: money(row.amount),
-    currency: row.iso_currency_code ?? row.unofficial_currency_code ?? 'XXX',
+    currency: currencyOf({
+      isoCurrencyCode: row.iso_currency_code,
+      unofficialCurrencyCode: row.unofficial_currency_code,
+    }),
     pending: row.pending,
     category: {
       primary: row.category_primary,

@@ -67,9 +67,9 @@ export const holdingRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const userId = principalOf(request).userId;
-      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
-        ...(await analytics.holdings(userId)),
-      }));
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, () =>
+        analytics.holdings(userId),
+      );
     },
   );
 };

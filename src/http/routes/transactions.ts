@@ -131,9 +131,9 @@ export const transactionRoutes: FastifyPluginAsyncZod<{
         pending: q.pending,
         direction: q.direction,
       };
-      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
-        ...(await transactions.list(userId, filters, { limit: q.limit, cursor: q.cursor })),
-      }));
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId }, () =>
+        transactions.list(userId, filters, { limit: q.limit, cursor: q.cursor }),
+      );
     },
   );
 };

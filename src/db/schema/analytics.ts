@@ -1,4 +1,4 @@
-import { boolean, date, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { money, updatedAt } from './columns.js';
 import { ownerId } from './users.js';
 
@@ -67,7 +67,20 @@ const cashflowSumColumns = () => ({
 export const cashflowDaily = pgTable(
   'cashflow_daily',
   { userId: ownerId(), date: date('date').notNull(), ...cashflowSumColumns() },
-  (t) => [index('cashflow_daily_user_date_idx').on(t.userId, t.date)],
+  // One row per group: a duplicate (two materializers at once, or a bug) cannot be stored. Its leading
+  // (user_id, date) also serves the date-range reads.
+  (t) => [
+    uniqueIndex('cashflow_daily_group_key').on(
+      t.userId,
+      t.date,
+      t.currency,
+      t.kind,
+      t.category,
+      t.detailed,
+      t.merchant,
+      t.pending,
+    ),
+  ],
 );
 
 /**
@@ -77,5 +90,32 @@ export const cashflowDaily = pgTable(
 export const cashflowMonthly = pgTable(
   'cashflow_monthly',
   { userId: ownerId(), month: date('month').notNull(), ...cashflowSumColumns() },
-  (t) => [index('cashflow_monthly_user_month_idx').on(t.userId, t.month)],
+  (t) => [
+    uniqueIndex('cashflow_monthly_group_key').on(
+      t.userId,
+      t.month,
+      t.currency,
+      t.kind,
+      t.category,
+      t.detailed,
+      t.merchant,
+      t.pending,
+    ),
+  ],
 );
+
+/**
+ * Per user: the read model's refresh bookkeeping. Every change that needs the read model recomputed bumps
+ * `requested_seq` (after it committed); a refresh runs under the user's advisory lock, reads
+ * `requested_seq` first and stores it as `refreshed_seq` with its results, so a request that a refresh
+ * already covered is dropped instead of recomputed (a burst of syncs refreshes once or twice).
+ * `refreshes` counts the refreshes that ran (the ledger of how much work bursts cost).
+ */
+export const readModelState = pgTable('read_model_state', {
+  userId: ownerId().primaryKey(),
+  requestedSeq: bigint('requested_seq', { mode: 'number' }).notNull().default(0),
+  refreshedSeq: bigint('refreshed_seq', { mode: 'number' }).notNull().default(0),
+  refreshes: bigint('refreshes', { mode: 'number' }).notNull().default(0),
+  lastRefreshedAt: timestamp('last_refreshed_at', { withTimezone: true }),
+  lastDurationMs: integer('last_duration_ms'),
+});

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, date, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { accountId } from './accounts.js';
 import { createdAt, money, primaryId, updatedAt } from './columns.js';
@@ -53,5 +54,9 @@ export const transactions = pgTable(
     index('transactions_user_date_id_idx').on(t.userId, t.date, t.id),
     index('transactions_account_date_idx').on(t.accountId, t.date),
     index('transactions_item_idx').on(t.itemId),
+    // Each transaction is the other leg of at most one transfer: a duplicate pairing cannot be stored.
+    uniqueIndex('transactions_transfer_pair_key')
+      .on(t.transferPairId)
+      .where(sql`${t.transferPairId} is not null`),
   ],
 );

@@ -139,7 +139,9 @@ export async function seed(url: string): Promise<{ heavyEmail: string; seconds: 
     const services = createServices(handle.db, config);
     const m0 = performance.now();
     const result = await services.materializers.refreshUserAnalytics(heavy.id);
-    console.log(`${result.netWorthDays} days in ${Math.round(performance.now() - m0)} ms`);
+    console.log(
+      `${result.status === 'refreshed' ? result.netWorthDays : 0} days in ${Math.round(performance.now() - m0)} ms`,
+    );
     const {
       rows: [count],
     } = await client.query('select count(*)::int as n from transactions');

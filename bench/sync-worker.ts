@@ -208,7 +208,7 @@ try {
       timeoutMs: 120_000,
     }),
   );
-  const materializers = createAnalyticsMaterializers({ analytics: createAnalyticsRepository(db) });
+  const materializers = createAnalyticsMaterializers({ db });
   const sync = createSyncService({
     db,
     plaid,

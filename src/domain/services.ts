@@ -55,7 +55,7 @@ export function createServices(
       cursors: createCursorCodec(config.jwtSecretKey),
     }),
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
-    materializers: createAnalyticsMaterializers({ analytics: repositories.analytics }),
+    materializers: createAnalyticsMaterializers({ db }),
     repositories,
   };
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { loggedDatabaseError } from '../db/errors.js';
 
 /**
  * Paths whose values never reach a log line: credentials, tokens, Plaid secrets. pino's redaction
@@ -33,10 +34,39 @@ export const redactPaths = [
   'err.config',
 ];
 
+/** drizzle's wrapper message is the statement and its parameters: `Failed query: insert … params: …`. */
+function withoutStatement(text: string): string {
+  const at = text.indexOf('Failed query:');
+  return at === -1 ? text : `${text.slice(0, at)}Failed query: [statement withheld]`;
+}
+
+/**
+ * The `err` of every log line: for a database error its SQLSTATE, constraint, table and column only
+ * (src/db/errors.ts); for any other error its class, code, message and stack, never its other fields
+ * (an AxiosError carries the request, with Plaid credentials and access tokens) and never an SQL
+ * statement with its parameters.
+ */
+export function loggableError(value: unknown): unknown {
+  if (typeof value === 'string') return withoutStatement(value);
+  if (!value || typeof value !== 'object') return value;
+  const database = loggedDatabaseError(value);
+  if (database.code) return database;
+  const error = value as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown };
+  const text = (field: unknown) => (typeof field === 'string' ? withoutStatement(field) : undefined);
+  const drizzle = database.name === 'DrizzleQueryError';
+  return {
+    type: database.name,
+    ...(text(error.message) && !drizzle ? { message: text(error.message) } : {}),
+    ...(typeof error.code === 'string' ? { code: error.code } : {}),
+    ...(text(error.stack) && !drizzle ? { stack: text(error.stack) } : {}),
+  };
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     base: { service: 'finance-api' },
+    serializers: { err: loggableError },
     redact: { paths: redactPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

@@ -100,7 +100,7 @@ export async function startSyncHarness(
   const cipher = createAccessTokenCipher([{ id: keyIdOf(key), keyBase64: key }], keyIdOf(key));
   const clock = { now: START };
   const now = () => clock.now;
-  const materializers = createAnalyticsMaterializers({ analytics: createAnalyticsRepository(db), now });
+  const materializers = createAnalyticsMaterializers({ db, now });
 
   const control = emulatorControl(baseUrl);
 

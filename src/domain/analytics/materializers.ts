@@ -1,24 +1,51 @@
-import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
+import type { Database } from '../../db/client.js';
+import { createAnalyticsRepository, type AnalyticsRepository } from '../../db/repositories/analytics.js';
+import { createReadModelRepository } from '../../db/repositories/read-model.js';
 import { formatDate } from '../../lib/dates.js';
 import { calculateNetWorthHistory, netWorthPointJson } from './net-worth.js';
 import { matchTransfers } from './transfers.js';
 
+/** What asking for a refresh of a person's read model did. */
+export type RefreshOutcome =
+  /** Recomputed (transfers, cash-flow sums, net worth), covering every request made before it started. */
+  | { status: 'refreshed'; transfers: number; cashflowRows: number; netWorthDays: number }
+  /** A refresh that started after this request already covered it: nothing to do. */
+  | { status: 'covered' }
+  /** Other syncs of the person are still to finish; the last of them refreshes (see `afterSync`). */
+  | { status: 'deferred'; unfinishedSyncs: number };
+
+export interface RefreshOptions {
+  /**
+   * Set by a finished sync of `itemId`: when syncs of the person's other items are still queued or
+   * running (queued since `since`), leave the refresh to the last of them, so that a burst (the first
+   * sync of ten items) refreshes once or twice instead of ten times.
+   */
+  afterSync?: { itemId: string; since: Date };
+}
+
 /**
  * Materializers: run the pure calculators over one user's rows and write the results, so that reads
- * never rescan history. The sync pipeline calls `refreshUserAnalytics` after it applies changes.
+ * never rescan history. Every change to a person's data asks for a refresh (`refreshUserAnalytics`).
+ *
+ * One refresh of a person runs at a time, in any process: the request is numbered first
+ * (read_model_state.requested_seq), then one database transaction locks the person's state row, skips
+ * the work when a refresh that started later already covered the request, and otherwise recomputes the
+ * transfers, the cash-flow sums and net worth and records the request number it covered, all in that one
+ * transaction. The tables' unique keys make a duplicate impossible even if this were bypassed.
  */
-export function createAnalyticsMaterializers(deps: { analytics: AnalyticsRepository; now?: () => Date }) {
+export function createAnalyticsMaterializers(deps: { db: Database; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
+  const readModel = createReadModelRepository(deps.db);
 
-  async function materializeTransfers(userId: string): Promise<number> {
-    const candidates = await deps.analytics.transferCandidates(userId);
+  async function materializeTransfers(analytics: AnalyticsRepository, userId: string): Promise<number> {
+    const candidates = await analytics.transferCandidates(userId);
     const matches = matchTransfers(candidates);
-    await deps.analytics.replaceTransfers(userId, matches);
+    await analytics.replaceTransfers(userId, matches);
     return matches.length;
   }
 
-  async function materializeNetWorth(userId: string): Promise<number> {
-    const inputs = await deps.analytics.netWorthInputs(userId);
+  async function materializeNetWorth(analytics: AnalyticsRepository, userId: string): Promise<number> {
+    const inputs = await analytics.netWorthInputs(userId);
     const to = formatDate(now());
     // An account without snapshots counts from its current balance, as of its last update.
     const snapshotted = new Set(inputs.snapshots.map((s) => s.accountId));
@@ -46,27 +73,38 @@ export function createAnalyticsMaterializers(deps: { analytics: AnalyticsReposit
           to,
         })
       : [];
-    await deps.analytics.replaceNetWorth(
+    await analytics.replaceNetWorth(
       userId,
       days.map((day) => ({ ...day, pointJson: netWorthPointJson(day) })),
     );
     return days.length;
   }
 
-  return {
-    materializeTransfers,
-    materializeNetWorth,
-    materializeCashflow: (userId: string) => deps.analytics.replaceCashflowDaily(userId),
-    /** Transfers first (cash flow depends on them), then the daily cash-flow sums, then net worth. */
-    async refreshUserAnalytics(
-      userId: string,
-    ): Promise<{ transfers: number; cashflowRows: number; netWorthDays: number }> {
-      const transfers = await materializeTransfers(userId);
-      const cashflowRows = await deps.analytics.replaceCashflowDaily(userId);
-      const netWorthDays = await materializeNetWorth(userId);
-      return { transfers, cashflowRows, netWorthDays };
-    },
-  };
+  /** Transfers first (cash flow depends on them), then the daily cash-flow sums, then net worth. */
+  async function refreshUserAnalytics(userId: string, options: RefreshOptions = {}): Promise<RefreshOutcome> {
+    const seq = await readModel.requestRefresh(userId);
+    return deps.db.transaction(async (tx) => {
+      const locked = createReadModelRepository(tx);
+      const state = await locked.lockForRefresh(userId);
+      if (!state) return { status: 'covered' } as const; // the user is gone
+      if (state.refreshedSeq >= seq) return { status: 'covered' } as const;
+      if (options.afterSync) {
+        const { itemId, since } = options.afterSync;
+        const unfinishedSyncs = await locked.unfinishedSyncsOfOtherItems(userId, itemId, since);
+        if (unfinishedSyncs > 0) return { status: 'deferred', unfinishedSyncs } as const;
+      }
+      const started = Date.now();
+      const analytics = createAnalyticsRepository(tx);
+      const transfers = await materializeTransfers(analytics, userId);
+      const cashflowRows = await analytics.replaceCashflowDaily(userId);
+      const netWorthDays = await materializeNetWorth(analytics, userId);
+      // Every request numbered before the lock was taken is covered: their data had committed by then.
+      await locked.recordRefresh(userId, state.requestedSeq, now(), Date.now() - started);
+      return { status: 'refreshed', transfers, cashflowRows, netWorthDays } as const;
+    });
+  }
+
+  return { refreshUserAnalytics };
 }
 
 export type AnalyticsMaterializers = ReturnType<typeof createAnalyticsMaterializers>;

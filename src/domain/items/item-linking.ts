@@ -74,7 +74,7 @@ export function createItemLinking(deps: ItemLinkingDeps) {
       await plaid.itemRemove({ access_token: accessToken });
     } catch (error) {
       deps.logger?.warn(
-        { plaidItemId, err: error instanceof Error ? error.message : String(error) },
+        { plaidItemId, err: error },
         'could not remove an unused Plaid item',
       );
     }

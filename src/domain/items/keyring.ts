@@ -331,7 +331,7 @@ export function createReloadingAccessTokenCipher(
       load();
     } catch (error) {
       options.logger?.warn(
-        { file, reason, err: error instanceof Error ? error.message : String(error) },
+        { file, reason, err: error },
         'could not reload the access-token key ring; keeping the keys already loaded',
       );
     }

@@ -210,7 +210,7 @@ export function createItemsService(deps: ItemsServiceDeps) {
       return { run_ids: enqueued.runIds, absorbed: enqueued.absorbed };
     } catch (error) {
       deps.logger?.error(
-        { userId, itemId, trigger, err: error instanceof Error ? error.message : String(error) },
+        { userId, itemId, trigger, err: error },
         'could not enqueue a sync',
       );
       return null;
@@ -341,7 +341,7 @@ export function createItemsService(deps: ItemsServiceDeps) {
         accessToken = decryptItemAccessToken(deps.cipher, item);
       } catch (error) {
         deps.logger?.warn(
-          { userId, itemId, err: error instanceof Error ? error.message : String(error) },
+          { userId, itemId, err: error },
           'access token cannot be decrypted; deleting the item without removing it at Plaid',
         );
       }

@@ -30,6 +30,7 @@ import {
   mapSecurity,
   mapTransaction,
 } from '../../plaid/mappers.js';
+import type { AnalyticsMaterializers, RefreshOutcome } from '../analytics/materializers.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
 import { describeSyncError, ITEM_STOPPING_ACTIONS, type SyncRunError } from './run-errors.js';
 import { paginateTransactionsSync, SYNC_PAGE_SIZE } from './transactions-update.js';
@@ -40,6 +41,12 @@ export const INVESTMENT_WINDOW_DAYS = 30;
 const INVESTMENT_PAGE_SIZE = 500;
 const MAX_INVESTMENT_PAGES = 1_000;
 
+/**
+ * A sync of another item of the person queued or running for longer than this (the job timeout) is taken
+ * for lost: the refresh after a sync no longer waits for it.
+ */
+const UNFINISHED_SYNC_HORIZON_MS = 15 * 60_000;
+
 /** Item statuses for which the pipeline makes no Plaid call until the item is repaired. */
 export const BLOCKED_ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['login_required', 'revoked', 'error']);
 
@@ -47,7 +54,7 @@ export interface SyncServiceDeps {
   db: Database;
   plaid: PlaidClient;
   cipher: AccessTokenCipher;
-  materializers: { refreshUserAnalytics(userId: string): Promise<unknown> };
+  materializers: Pick<AnalyticsMaterializers, 'refreshUserAnalytics'>;
   now?: () => Date;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
@@ -71,7 +78,9 @@ export interface SyncItemResult {
   retryable: boolean;
   retryAfterMs: number | null;
   products: ProductRunResult[];
+  /** True when the read model reflects this sync: refreshed now, covered, or left to a sync still running. */
   analyticsRefreshed: boolean;
+  analytics: RefreshOutcome['status'] | 'failed' | 'not_needed';
 }
 
 export interface SyncItemOptions {
@@ -378,6 +387,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         retryAfterMs: null,
         products: [],
         analyticsRefreshed: false,
+        analytics: 'not_needed',
       };
     }
 
@@ -398,16 +408,17 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     const ok = results.every((r) => r.status !== 'failed');
     if (ok) await items.markSynced(userId, itemId, now());
-    let analyticsRefreshed = false;
+    let analytics: RefreshOutcome['status'] | 'failed' | 'not_needed' = 'not_needed';
     if (results.some((r) => r.status === 'succeeded')) {
       try {
-        await deps.materializers.refreshUserAnalytics(userId);
-        analyticsRefreshed = true;
+        const since = new Date(now().getTime() - UNFINISHED_SYNC_HORIZON_MS);
+        const outcome = await deps.materializers.refreshUserAnalytics(userId, {
+          afterSync: { itemId, since },
+        });
+        analytics = outcome.status;
       } catch (error) {
-        deps.logger?.error(
-          { userId, itemId, err: error instanceof Error ? error.message : String(error) },
-          'analytics refresh after sync failed',
-        );
+        analytics = 'failed';
+        deps.logger?.error({ userId, itemId, err: error }, 'analytics refresh after sync failed');
       }
     }
     const retryAfter = results.flatMap((r) => (r.error?.retryable ? [r.error.retryAfterMs ?? 1000] : []));
@@ -418,7 +429,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       retryable: retryAfter.length > 0,
       retryAfterMs: retryAfter.length > 0 ? Math.max(...retryAfter) : null,
       products: results,
-      analyticsRefreshed,
+      analyticsRefreshed: analytics !== 'failed' && analytics !== 'not_needed',
+      analytics,
     };
   }
 

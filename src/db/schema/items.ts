@@ -44,6 +44,11 @@ export const plaidItems = pgTable(
     /** The per-item sync lock: which worker syncs the item, until when (a lease, renewed while it runs). */
     syncLockOwner: text('sync_lock_owner'),
     syncLockExpiresAt: timestamp('sync_lock_expires_at', { withTimezone: true }),
+    /**
+     * The ledger rows (`sync_runs`) of the job that last took the lock. A worker that takes the item over
+     * from a lost one closes those still `queued` (the lost job will never run them).
+     */
+    syncLockRunIds: uuid('sync_lock_run_ids').array(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,14 @@
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { createdAt, primaryId } from './columns.js';
 import { plaidItems, itemId } from './items.js';
 import { ownerId } from './users.js';
@@ -38,6 +48,32 @@ export const syncRuns = pgTable(
     index('sync_runs_user_queued_idx').on(t.userId, t.queuedAt),
     index('sync_runs_item_idx').on(t.itemId),
   ],
+);
+
+/**
+ * What a product of an item is, as the sync last saw it: `active` (it answered), `not_ready` (Plaid is
+ * still preparing it: tried again at the next sync) or `unsupported` (the institution or the item's
+ * accounts do not have it: not called again until the item gains accounts or Plaid lists the product).
+ */
+export const itemProductStatuses = ['active', 'not_ready', 'unsupported'] as const;
+export type ItemProductStatus = (typeof itemProductStatuses)[number];
+
+/** Per item and sync product, its state (no row: never attempted yet). Written by the sync only. */
+export const itemProducts = pgTable(
+  'item_products',
+  {
+    itemId: itemId(),
+    userId: ownerId(),
+    product: text('product', { enum: syncProducts }).notNull(),
+    status: text('status', { enum: itemProductStatuses }).notNull(),
+    /** When the product entered this status. */
+    since: timestamp('since', { withTimezone: true }).notNull(),
+    /** When a sync last saw this status. */
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull(),
+    /** Why it is not active: the run error (src/domain/sync/run-errors.ts `SyncRunError`); null when active. */
+    reason: jsonb('reason'),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.product] }), index('item_products_user_idx').on(t.userId)],
 );
 
 export const webhookVerifications = ['verified', 'rejected'] as const;

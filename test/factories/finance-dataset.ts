@@ -93,6 +93,10 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
     if (t.date < start || t.date > today) return;
     list.push({ key: `tx_${seed}_${n++}`, pending: false, ...t });
   };
+  /** Both legs of a movement between the owner's accounts, or neither (a leg past `today` would orphan the other). */
+  const addPair = (...legs: Parameters<typeof add>[0][]) => {
+    if (legs.every((leg) => leg.date >= start && leg.date <= today)) legs.forEach(add);
+  };
 
   const accountsList: SourceAccount[] = [
     {
@@ -264,71 +268,77 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
       });
     // Transfers between own accounts: both legs, opposite signs, a few days apart.
     if (dom === 15) {
-      add({
-        account: 'checking',
-        date: d,
-        name: 'TRANSFER TO SAVINGS',
-        merchant: null,
-        plaidCents: 50_000,
-        primary: 'TRANSFER_OUT',
-        detailed: 'TRANSFER_OUT_SAVINGS',
-        transfer: 'internal_transfer',
-      });
-      add({
-        account: 'savings',
-        date: addDays(d, 1 + Math.floor(random() * 2)),
-        name: 'TRANSFER FROM CHECKING',
-        merchant: null,
-        plaidCents: -50_000,
-        primary: 'TRANSFER_IN',
-        detailed: 'TRANSFER_IN_ACCOUNT_TRANSFER',
-        transfer: 'internal_transfer',
-      });
+      addPair(
+        {
+          account: 'checking',
+          date: d,
+          name: 'TRANSFER TO SAVINGS',
+          merchant: null,
+          plaidCents: 50_000,
+          primary: 'TRANSFER_OUT',
+          detailed: 'TRANSFER_OUT_SAVINGS',
+          transfer: 'internal_transfer',
+        },
+        {
+          account: 'savings',
+          date: addDays(d, 1 + Math.floor(random() * 2)),
+          name: 'TRANSFER FROM CHECKING',
+          merchant: null,
+          plaidCents: -50_000,
+          primary: 'TRANSFER_IN',
+          detailed: 'TRANSFER_IN_ACCOUNT_TRANSFER',
+          transfer: 'internal_transfer',
+        },
+      );
     }
     if (dom === 25) {
       const amount = cents(300, 1500);
-      add({
-        account: 'checking',
-        date: d,
-        name: 'PLATINUM CARD PAYMENT',
-        merchant: null,
-        plaidCents: amount,
-        primary: 'LOAN_PAYMENTS',
-        detailed: 'LOAN_PAYMENTS_CREDIT_CARD_PAYMENT',
-        transfer: 'credit_card_payment',
-      });
-      add({
-        account: 'card',
-        date: addDays(d, Math.floor(random() * 3)),
-        name: 'PAYMENT THANK YOU',
-        merchant: null,
-        plaidCents: -amount,
-        primary: 'TRANSFER_IN',
-        detailed: 'TRANSFER_IN_ACCOUNT_TRANSFER',
-        transfer: 'credit_card_payment',
-      });
+      addPair(
+        {
+          account: 'checking',
+          date: d,
+          name: 'PLATINUM CARD PAYMENT',
+          merchant: null,
+          plaidCents: amount,
+          primary: 'LOAN_PAYMENTS',
+          detailed: 'LOAN_PAYMENTS_CREDIT_CARD_PAYMENT',
+          transfer: 'credit_card_payment',
+        },
+        {
+          account: 'card',
+          date: addDays(d, Math.floor(random() * 3)),
+          name: 'PAYMENT THANK YOU',
+          merchant: null,
+          plaidCents: -amount,
+          primary: 'TRANSFER_IN',
+          detailed: 'TRANSFER_IN_ACCOUNT_TRANSFER',
+          transfer: 'credit_card_payment',
+        },
+      );
     }
     if (dom === 10) {
-      add({
-        account: 'checking',
-        date: d,
-        name: 'STUDENT LOAN PMT',
-        merchant: null,
-        plaidCents: 25_000,
-        primary: 'LOAN_PAYMENTS',
-        detailed: 'LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT',
-        transfer: 'loan_payment',
-      });
-      add({
-        account: 'loan',
-        date: d,
-        name: 'PAYMENT RECEIVED',
-        merchant: null,
-        plaidCents: -25_000,
-        primary: 'LOAN_PAYMENTS',
-        detailed: 'LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT',
-        transfer: 'loan_payment',
-      });
+      addPair(
+        {
+          account: 'checking',
+          date: d,
+          name: 'STUDENT LOAN PMT',
+          merchant: null,
+          plaidCents: 25_000,
+          primary: 'LOAN_PAYMENTS',
+          detailed: 'LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT',
+          transfer: 'loan_payment',
+        },
+        {
+          account: 'loan',
+          date: d,
+          name: 'PAYMENT RECEIVED',
+          merchant: null,
+          plaidCents: -25_000,
+          primary: 'LOAN_PAYMENTS',
+          detailed: 'LOAN_PAYMENTS_STUDENT_LOAN_PAYMENT',
+          transfer: 'loan_payment',
+        },
+      );
     }
   }
   // A few pending card transactions in the last days.

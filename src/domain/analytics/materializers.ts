@@ -21,6 +21,11 @@ export interface RefreshOptions {
    * sync of ten items) refreshes once or twice instead of ten times.
    */
   afterSync?: { itemId: string; since: Date };
+  /**
+   * Ask for nothing new: only carry out requests still open (a sync that changed nothing, or was
+   * blocked, after another sync left the refresh to it).
+   */
+  openRequestsOnly?: boolean;
 }
 
 /**
@@ -82,12 +87,12 @@ export function createAnalyticsMaterializers(deps: { db: Database; now?: () => D
 
   /** Transfers first (cash flow depends on them), then the daily cash-flow sums, then net worth. */
   async function refreshUserAnalytics(userId: string, options: RefreshOptions = {}): Promise<RefreshOutcome> {
-    const seq = await readModel.requestRefresh(userId);
+    const seq = options.openRequestsOnly ? undefined : await readModel.requestRefresh(userId);
     return deps.db.transaction(async (tx) => {
       const locked = createReadModelRepository(tx);
       const state = await locked.lockForRefresh(userId);
-      if (!state) return { status: 'covered' } as const; // the user is gone
-      if (state.refreshedSeq >= seq) return { status: 'covered' } as const;
+      if (!state) return { status: 'covered' } as const; // the user is gone, or never asked
+      if (state.refreshedSeq >= (seq ?? state.requestedSeq)) return { status: 'covered' } as const;
       if (options.afterSync) {
         const { itemId, since } = options.afterSync;
         const unfinishedSyncs = await locked.unfinishedSyncsOfOtherItems(userId, itemId, since);

@@ -364,6 +364,30 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /**
+   * After a sync of `itemId`: asks for a refresh of the person's read model when the sync changed data
+   * (the refresh waits for the person's other unfinished syncs, the last of which does it); otherwise
+   * carries out a refresh that an earlier sync left to this one. Never throws: a failed refresh is
+   * logged (its SQLSTATE, never the statement) and healed by the next one.
+   */
+  async function refreshAfterSync(
+    userId: string,
+    itemId: string,
+    changed: boolean,
+  ): Promise<SyncItemResult['analytics']> {
+    try {
+      const since = new Date(now().getTime() - UNFINISHED_SYNC_HORIZON_MS);
+      const outcome = await deps.materializers.refreshUserAnalytics(userId, {
+        afterSync: { itemId, since },
+        openRequestsOnly: !changed,
+      });
+      return !changed && outcome.status === 'covered' ? 'not_needed' : outcome.status;
+    } catch (error) {
+      deps.logger?.error({ userId, itemId, err: error }, 'analytics refresh after sync failed');
+      return 'failed';
+    }
+  }
+
+  /**
    * Syncs every product of one item of `userId`. Throws `notFound` for an item that is not the caller's.
    * Never throws for Plaid errors: they end up in the product runs, the item's status and the result.
    */
@@ -379,6 +403,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         retryable: false,
         retryAfterMs: null,
       });
+      const analytics = await refreshAfterSync(userId, itemId, false);
       return {
         itemId,
         status: 'blocked',
@@ -387,7 +412,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         retryAfterMs: null,
         products: [],
         analyticsRefreshed: false,
-        analytics: 'not_needed',
+        analytics,
       };
     }
 
@@ -408,19 +433,11 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     const ok = results.every((r) => r.status !== 'failed');
     if (ok) await items.markSynced(userId, itemId, now());
-    let analytics: RefreshOutcome['status'] | 'failed' | 'not_needed' = 'not_needed';
-    if (results.some((r) => r.status === 'succeeded')) {
-      try {
-        const since = new Date(now().getTime() - UNFINISHED_SYNC_HORIZON_MS);
-        const outcome = await deps.materializers.refreshUserAnalytics(userId, {
-          afterSync: { itemId, since },
-        });
-        analytics = outcome.status;
-      } catch (error) {
-        analytics = 'failed';
-        deps.logger?.error({ userId, itemId, err: error }, 'analytics refresh after sync failed');
-      }
-    }
+    const analytics = await refreshAfterSync(
+      userId,
+      itemId,
+      results.some((r) => r.status === 'succeeded'),
+    );
     const retryAfter = results.flatMap((r) => (r.error?.retryable ? [r.error.retryAfterMs ?? 1000] : []));
     return {
       itemId,
@@ -429,7 +446,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       retryable: retryAfter.length > 0,
       retryAfterMs: retryAfter.length > 0 ? Math.max(...retryAfter) : null,
       products: results,
-      analyticsRefreshed: analytics !== 'failed' && analytics !== 'not_needed',
+      analyticsRefreshed: analytics === 'refreshed' || analytics === 'covered' || analytics === 'deferred',
       analytics,
     };
   }

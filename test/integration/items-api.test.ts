@@ -272,7 +272,8 @@ describe.each(databaseKinds())('items API on %s', (kind) => {
 
       // What the emulator received.
       const record = emulator.emulator.store.linkToken(body.link_token);
-      expect(record.products).toEqual(['transactions', 'investments', 'liabilities']);
+      expect(record.products).toEqual(['transactions']);
+      expect(record.optionalProducts).toEqual(['investments', 'liabilities']);
       expect(record.webhook).toBe('https://finance.example.com/v1/sync/plaid/webhook');
       expect(record.daysRequested).toBe(730);
       expect(record.itemId).toBeNull();
@@ -411,7 +412,7 @@ describe.each(databaseKinds())('items API on %s', (kind) => {
       );
     });
 
-    it('answers 502 when Plaid is down, and 201 with sync null when the queue is down', async () => {
+    it('answers 502 when Plaid is down, and 503 with nothing linked when the queue is down', async () => {
       const publicToken = await publicTokenThroughLink(alice.token, { institutionId: 'ins_130016' });
       await control('POST', '/__emulator/faults', {
         endpoint: '/item/public_token/exchange',
@@ -422,12 +423,28 @@ describe.each(databaseKinds())('items API on %s', (kind) => {
       });
       expectProblem(down, 502, 'PLAID_UNAVAILABLE');
 
+      const before = await inject(alice.token, 'GET', '/v1/items');
       jobs.failing = true;
       const res = await inject(alice.token, 'POST', '/v1/plaid/item/public-token/exchange', {
         public_token: publicToken,
       });
-      expect(res.statusCode, res.body).toBe(201);
-      expect(res.json<LinkedBody>().sync).toBeNull();
+      jobs.failing = false;
+      // The item and its first sync commit together: no item is stored without its sync, and the item
+      // exchanged at Plaid is removed there again.
+      expectProblem(res, 503, 'JOB_QUEUE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('5');
+      expect((await inject(alice.token, 'GET', '/v1/items')).json()).toEqual(before.json());
+      const state = await control<{ items: { institution_id: string; removed: boolean }[] }>(
+        'GET',
+        '/__emulator/state',
+      );
+      expect(state.items.filter((i) => i.institution_id === 'ins_130016' && !i.removed)).toEqual([]);
+      // Linking again (a new Link session) works once the queue is back.
+      const again = await inject(alice.token, 'POST', '/v1/plaid/item/public-token/exchange', {
+        public_token: await publicTokenThroughLink(alice.token, { institutionId: 'ins_130016' }),
+      });
+      expect(again.statusCode, again.body).toBe(201);
+      expect(again.json<LinkedBody>().sync).not.toBeNull();
     });
   });
 

@@ -47,7 +47,10 @@ export function registerLinkPage(app: FastifyInstance, runtime: EmulatorRuntime)
         renderLinkPage({
           linkToken: record.token,
           clientName: record.clientName,
-          institutions: store.institutions.list(),
+          // Plaid Link offers only the institutions that support every required product.
+          institutions: store.institutions
+            .list()
+            .filter((i) => record.products.every((p) => i.products.includes(p as never))),
           updateInstitutionId: updateItem?.institutionId ?? null,
           redirectUri: request.query.redirect_uri ?? null,
         }),
@@ -80,7 +83,9 @@ export function registerLinkPage(app: FastifyInstance, runtime: EmulatorRuntime)
           institutionId: body.institution_id,
           username: body.username,
           password: body.password,
-          products: record.products.length > 0 ? record.products : ['transactions'],
+          products: record.products,
+          requiredIfSupportedProducts: record.requiredIfSupportedProducts,
+          optionalProducts: record.optionalProducts,
           webhook: record.webhook,
           daysRequested: record.daysRequested,
         });

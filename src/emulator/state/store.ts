@@ -16,7 +16,12 @@ export const UPDATE_LINK_TOKEN_TTL_MS = 30 * 60_000;
 export interface LinkTokenRecord {
   readonly token: string;
   readonly expiresAt: number;
+  /** `products`: the institution must support every one. */
   readonly products: string[];
+  /** `required_if_supported_products`: required where the institution supports them, else left out. */
+  readonly requiredIfSupportedProducts: string[];
+  /** `optional_products`: added where the institution (and the item's accounts) support them. */
+  readonly optionalProducts: string[];
   readonly webhook: string | null;
   readonly daysRequested: number;
   /** Update mode: the item this token repairs. */
@@ -34,14 +39,55 @@ export interface LinkRequest {
   readonly institutionId: string;
   readonly username: string;
   readonly password: string;
+  /** Required: the institution must support every one (`PRODUCTS_NOT_SUPPORTED` otherwise). */
   readonly products: string[];
+  /** Required where the institution supports them, left out where it does not. */
+  readonly requiredIfSupportedProducts?: readonly string[];
+  /** Added where the institution and the item's accounts support them; never a reason to fail. */
+  readonly optionalProducts?: readonly string[];
   readonly webhook: string | null;
   readonly daysRequested: number;
 }
 
+/**
+ * A link request once the institution has been checked: `products` are the item's products (required,
+ * plus required-if-supported ones the institution supports), `optionalProducts` the optional ones the
+ * institution supports, still subject to the item having accounts for them.
+ */
+export interface ResolvedLinkRequest extends Omit<
+  LinkRequest,
+  'requiredIfSupportedProducts' | 'optionalProducts'
+> {
+  readonly optionalProducts: readonly string[];
+}
+
 /** Builds a live item from a fixture user's login, or returns undefined when it is not one. */
 export interface FixtureLinker {
-  link(request: LinkRequest, itemIdFor: () => string): EmulatedItem | undefined;
+  link(request: ResolvedLinkRequest, itemIdFor: () => string): EmulatedItem | undefined;
+}
+
+/**
+ * The products a link gets at an institution, as Plaid resolves them: every required product must be
+ * supported (`PRODUCTS_NOT_SUPPORTED` otherwise); required-if-supported and optional products are kept
+ * only where the institution supports them. Duplicates across the lists count once, in the strongest one.
+ */
+export function resolveLinkProducts(
+  institution: InstitutionEntry,
+  request: Pick<LinkRequest, 'products' | 'requiredIfSupportedProducts' | 'optionalProducts'>,
+): { products: string[]; optionalProducts: string[] } {
+  const supported = new Set<string>(institution.products);
+  for (const product of request.products) {
+    if (!supported.has(product)) throw plaidErrors.productsNotSupported();
+  }
+  const products = new Set(request.products);
+  for (const product of request.requiredIfSupportedProducts ?? []) {
+    if (supported.has(product)) products.add(product);
+  }
+  const optionalProducts = new Set<string>();
+  for (const product of request.optionalProducts ?? []) {
+    if (supported.has(product) && !products.has(product)) optionalProducts.add(product);
+  }
+  return { products: [...products], optionalProducts: [...optionalProducts] };
 }
 
 export interface StoreOptions {
@@ -88,16 +134,23 @@ export class EmulatorStore {
     return institution;
   }
 
-  /** Links an item: institution health, product support, then fixture or Sandbox credentials. */
+  /** Links an item: institution health, product support (`resolveLinkProducts`), then fixture or Sandbox credentials. */
   link(request: LinkRequest): EmulatedItem {
     const institution = this.institution(request.institutionId);
     if (institution.health === 'down') throw new PlaidApiError('INSTITUTION_DOWN');
     if (institution.health === 'unsupported') throw new PlaidApiError('INSTITUTION_NO_LONGER_SUPPORTED');
-    for (const product of request.products) {
-      if (!institution.products.includes(product as never)) throw plaidErrors.productsNotSupported();
-    }
+    const { products, optionalProducts } = resolveLinkProducts(institution, request);
+    const resolved: ResolvedLinkRequest = {
+      institutionId: request.institutionId,
+      username: request.username,
+      password: request.password,
+      products,
+      optionalProducts,
+      webhook: request.webhook,
+      daysRequested: request.daysRequested,
+    };
     const nextId = () => this.itemIds.next();
-    const fromFixture = this.fixtureLinker?.link(request, nextId);
+    const fromFixture = this.fixtureLinker?.link(resolved, nextId);
     if (fromFixture) {
       if (!this.items.has(fromFixture.id)) {
         fromFixture.readyAt = this.wall() + this.notReadyDelayMs;
@@ -115,7 +168,8 @@ export class EmulatorStore {
         institutionName: institution.name,
         username: login.username,
         profile: login.profile,
-        products: request.products,
+        // Generated items hold every account type, so every supported optional product applies.
+        products: [...products, ...optionalProducts],
         webhook: request.webhook,
         daysRequested: request.daysRequested,
         today: this.clock.today(),

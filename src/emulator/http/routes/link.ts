@@ -63,7 +63,6 @@ const passthrough = Object.fromEntries(
     'user_token',
     'user_id',
     'access_tokens',
-    'required_if_supported_products',
     'additional_consented_products',
   ].map((key) => [key, z.unknown().optional()]),
 );
@@ -77,6 +76,7 @@ export const linkTokenCreateSchema = z.strictObject({
   user: linkUser.optional(),
   products: z.array(product).nullable().optional(),
   optional_products: z.array(product).nullable().optional(),
+  required_if_supported_products: z.array(product).nullable().optional(),
   webhook: webhookUrl.optional(),
   access_token: accessToken.nullable().optional(),
   transactions: z.strictObject({ days_requested: daysRequested.optional() }).optional(),
@@ -94,7 +94,6 @@ export function registerLinkRoutes(app: FastifyInstance, runtime: EmulatorRuntim
     linkTokenCreateSchema,
     (body, ctx): LinkTokenCreateResponse => {
       const updateItem = body.access_token ? ctx.item(body.access_token, { allowItemError: true }) : null;
-      const products = [...(body.products ?? []), ...(body.optional_products ?? [])];
       if (!updateItem && (body.products ?? []).length === 0) {
         throw body.products === undefined || body.products === null
           ? plaidErrors.missingFields(['products'])
@@ -103,7 +102,11 @@ export function registerLinkRoutes(app: FastifyInstance, runtime: EmulatorRuntim
       const ttl = updateItem ? UPDATE_LINK_TOKEN_TTL_MS : LINK_TOKEN_TTL_MS;
       const record = store.newLinkToken({
         expiresAt: store.wall() + ttl,
-        products: [...new Set(products)],
+        // Kept apart: `products` limit the institutions Link offers and must be supported; the others
+        // are added at link time where the institution supports them (store.resolveLinkProducts).
+        products: [...new Set(body.products ?? [])],
+        requiredIfSupportedProducts: [...new Set(body.required_if_supported_products ?? [])],
+        optionalProducts: [...new Set(body.optional_products ?? [])],
         webhook: body.webhook ?? updateItem?.webhook ?? null,
         daysRequested: body.transactions?.days_requested ?? 90,
         itemId: updateItem?.id ?? null,

@@ -41,6 +41,43 @@ export function startOfWeek(value: string): string {
   return addDays(value, -((day + 6) % 7));
 }
 
+/** A real calendar day written `YYYY-MM-DD` (`2024-02-29` yes; `2023-02-29`, `2024-13-01`, `0000-00-00` no). */
 export function isValidDate(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) && formatDate(toDate(value)) === value;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day <= days;
+}
+
+/**
+ * The dates the API accepts (docs/security.md): wide enough for any bank history and any plan, narrow
+ * enough that every date computation stays a four-digit year (JavaScript dates and `YYYY-MM-DD` order).
+ */
+export const EARLIEST_DATE = '1900-01-01';
+export const LATEST_DATE = '2199-12-31';
+
+export type Interval = 'day' | 'week' | 'month';
+
+/** How many day, week (Monday-based) or calendar-month periods the range start..end touches. */
+export function periodsBetween(start: string, end: string, interval: Interval): number {
+  if (end < start) return 0;
+  if (interval === 'day') return daysBetween(start, end) + 1;
+  if (interval === 'week') return daysBetween(startOfWeek(start), startOfWeek(end)) / 7 + 1;
+  const months = (value: string) => Number(value.slice(0, 4)) * 12 + Number(value.slice(5, 7));
+  return months(end) - months(start) + 1;
+}
+
+/** Why start..end is longer than `maxPeriods` periods of `interval`, or undefined when it is not. */
+export function spanProblem(
+  start: string,
+  end: string,
+  interval: Interval,
+  maxPeriods: number,
+): string | undefined {
+  return periodsBetween(start, end, interval) > maxPeriods
+    ? `expected at most ${maxPeriods} ${interval}s from start_date to end_date (interval=${interval})`
+    : undefined;
 }

@@ -1,16 +1,38 @@
 import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
 import { errors } from '../../errors/catalog.js';
 import { JsonText } from '../../lib/json-text.js';
-import { addDays, addMonths, formatDate, startOfMonth } from '../../lib/dates.js';
+import { addDays, addMonths, formatDate, spanProblem, startOfMonth, type Interval } from '../../lib/dates.js';
 import { formatQuantity, formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 import { buildCashflow, type CashflowCurrency } from './cashflow.js';
 import { isLiability } from './net-worth.js';
 import { detectSeries, type RecurringSeries } from './recurring.js';
 
-function checkedRange(start: string, end: string): { start: string; end: string } {
+/**
+ * The longest ranges the analytics answer, in periods of each interval: 20 years at every interval
+ * (docs/security.md). Each period is a row of the answer, so these bound its size and its CPU.
+ */
+export const CASHFLOW_MAX_PERIODS = { week: 1_045, month: 240 } as const;
+export const NET_WORTH_MAX_PERIODS = { day: 7_305, week: 1_045, month: 240 } as const;
+
+/**
+ * A range whose missing bounds were filled in: the order, and the span (a start_date alone can reach
+ * back further than its route allows: the schema checked it only when both bounds were given).
+ */
+function checkedRange(
+  given: { start?: string },
+  range: { start: string; end: string },
+  interval: Interval,
+  maxPeriods: number,
+): { start: string; end: string } {
+  const { start, end } = range;
   if (end < start)
     throw errors.validationFailed([{ field: 'query.start_date', message: 'must not be after end_date' }]);
-  return { start, end };
+  const problem = spanProblem(start, end, interval, maxPeriods);
+  if (problem)
+    throw errors.validationFailed([
+      { field: given.start ? 'query.start_date' : 'query.end_date', message: problem },
+    ]);
+  return range;
 }
 
 /** The read side of analytics: answers from the read model, formatted for the wire. */
@@ -20,9 +42,13 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
 
   return {
     /** Missing bounds: the 12 calendar months ending with end_date (default today). */
-    cashflowRange(given: { start?: string; end?: string }): { start: string; end: string } {
+    cashflowRange(given: { start?: string; end?: string; interval: 'month' | 'week' }): {
+      start: string;
+      end: string;
+    } {
       const end = given.end ?? today();
-      return checkedRange(given.start ?? addMonths(startOfMonth(end), -11), end);
+      const start = given.start ?? addMonths(startOfMonth(end), -11);
+      return checkedRange(given, { start, end }, given.interval, CASHFLOW_MAX_PERIODS[given.interval]);
     },
 
     async cashflow(
@@ -95,9 +121,13 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
     },
 
     /** Missing bounds: the 90 days ending with end_date (default today). */
-    netWorthRange(given: { start?: string; end?: string }): { start: string; end: string } {
+    netWorthRange(given: { start?: string; end?: string; interval: 'day' | 'week' | 'month' }): {
+      start: string;
+      end: string;
+    } {
       const end = given.end ?? today();
-      return checkedRange(given.start ?? addDays(end, -89), end);
+      const start = given.start ?? addDays(end, -89);
+      return checkedRange(given, { start, end }, given.interval, NET_WORTH_MAX_PERIODS[given.interval]);
     },
 
     async recurring(userId: string, lookbackMonths = 18): Promise<RecurringSeries[]> {

@@ -5,13 +5,15 @@ import type { AnalyticsService } from '../../domain/analytics/service.js';
 import { transferKinds } from '../../db/schema/index.js';
 import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { CASHFLOW_MAX_PERIODS } from '../../domain/analytics/service.js';
 import {
   booleanQuery,
   checkDateRange,
   dateSchema,
+  describeRangeLimits,
   envelopeShape,
   moneySchema,
-  queryDate,
+  optionalDateParam,
 } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
@@ -78,25 +80,32 @@ export const cashflowRoutes: FastifyPluginAsyncZod<{
         description:
           'Defaults to the last 12 months by month. Income = inflows categorised as income; refunds reduce spending; ' +
           'transfers between your own accounts and payments to your own cards and loans are excluded and reported ' +
-          'under `transfers`. Pending transactions are excluded unless include_pending=true. Per currency.',
+          'under `transfers`. Pending transactions are excluded unless include_pending=true. Per currency. ' +
+          describeRangeLimits(CASHFLOW_MAX_PERIODS),
         tags: ['analytics'],
         security: bearerSecurity,
         querystring: z
           .strictObject({
-            start_date: queryDate.optional(),
-            end_date: queryDate.optional(),
+            start_date: optionalDateParam(
+              'First day (default: the first day of the 12 calendar months ending with end_date)',
+            ),
+            end_date: optionalDateParam('Last day (default: today)'),
             interval: z.enum(['month', 'week'], { message: 'expected month or week' }).default('month'),
             include_pending: booleanQuery.default(false),
             detailed: booleanQuery.default(false).describe('Add spending by detailed category'),
           })
-          .superRefine(checkDateRange),
+          .superRefine(checkDateRange(CASHFLOW_MAX_PERIODS)),
         response: { 200: cashflowResponse, ...problemResponses(400, 401) },
       },
     },
     async (request, reply) => {
       const userId = principalOf(request).userId;
       const q = request.query;
-      const { start, end } = analytics.cashflowRange({ start: q.start_date, end: q.end_date });
+      const { start, end } = analytics.cashflowRange({
+        start: q.start_date,
+        end: q.end_date,
+        interval: q.interval,
+      });
       return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => ({
         start_date: start,
         end_date: end,

@@ -4,7 +4,15 @@ import type { AccountsService } from '../../domain/accounts/service.js';
 import type { AnalyticsService } from '../../domain/analytics/service.js';
 import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
-import { checkDateRange, dateSchema, envelopeShape, moneySchema, queryDate } from '../schemas/common.js';
+import { NET_WORTH_MAX_PERIODS } from '../../domain/analytics/service.js';
+import {
+  checkDateRange,
+  dateSchema,
+  describeRangeLimits,
+  envelopeShape,
+  moneySchema,
+  optionalDateParam,
+} from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
 const netWorthResponse = z.object({
@@ -55,18 +63,19 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
         operationId: 'getNetWorth',
         summary: 'Assets, liabilities and net worth now (per currency), and their history',
         description:
-          'History defaults to the last 90 days, daily. For week and month, each point is the last known day of the period.',
+          'History defaults to the last 90 days, daily. For week and month, each point is the last known day of the period. ' +
+          describeRangeLimits(NET_WORTH_MAX_PERIODS),
         tags: ['analytics'],
         security: bearerSecurity,
         querystring: z
           .strictObject({
-            start_date: queryDate.optional(),
-            end_date: queryDate.optional(),
+            start_date: optionalDateParam('First day of the history (default: 89 days before end_date)'),
+            end_date: optionalDateParam('Last day of the history (default: today)'),
             interval: z
               .enum(['day', 'week', 'month'], { message: 'expected day, week or month' })
               .default('day'),
           })
-          .superRefine(checkDateRange),
+          .superRefine(checkDateRange(NET_WORTH_MAX_PERIODS)),
         response: { 200: netWorthResponse, ...problemResponses(400, 401) },
       },
     },
@@ -75,6 +84,7 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
       const { start, end } = analytics.netWorthRange({
         start: request.query.start_date,
         end: request.query.end_date,
+        interval: request.query.interval,
       });
       return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => {
         const [currencies, points] = await Promise.all([

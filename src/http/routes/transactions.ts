@@ -11,7 +11,7 @@ import {
   dateSchema,
   envelopeShape,
   moneySchema,
-  queryDate,
+  optionalDateParam,
 } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
@@ -29,8 +29,8 @@ export const transactionsQuery = z
       .transform((v) => (Array.isArray(v) ? v : [v]))
       .optional()
       .describe('Repeat to filter on several accounts'),
-    start_date: queryDate.optional(),
-    end_date: queryDate.optional(),
+    start_date: optionalDateParam('Transactions on or after this date'),
+    end_date: optionalDateParam('Transactions on or before this date'),
     category: z
       .string()
       .trim()
@@ -56,7 +56,8 @@ export const transactionsQuery = z
       .optional()
       .describe('next_cursor of the previous page, with the same filters'),
   })
-  .superRefine(checkDateRange)
+  // No span limit: a page holds at most `limit` rows whatever the range.
+  .superRefine(checkDateRange(null))
   .superRefine((value, ctx) => {
     if (value.min_amount && value.max_amount && Number(value.max_amount) < Number(value.min_amount)) {
       ctx.addIssue({ code: 'custom', path: ['max_amount'], message: 'must not be less than min_amount' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidDate } from '../../lib/dates.js';
+import { EARLIEST_DATE, isValidDate, LATEST_DATE, spanProblem, type Interval } from '../../lib/dates.js';
 
 /** Schemas shared by the read endpoints. */
 
@@ -14,10 +14,58 @@ export const dateSchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   .meta({ example: '2026-01-31' });
 
-/** A query parameter date, checked for real calendar dates. */
+const DATE_DESCRIPTION = `A real calendar date YYYY-MM-DD (RFC 3339 full-date) from ${EARLIEST_DATE} to ${LATEST_DATE}`;
+const DATE_MESSAGE = `expected a real calendar date YYYY-MM-DD from ${EARLIEST_DATE} to ${LATEST_DATE}`;
+
+/**
+ * A query parameter date: a real calendar day (`2024-02-30` is refused) between EARLIEST_DATE and
+ * LATEST_DATE. Every date parameter uses it, so no route can let an impossible or far-off date through.
+ */
 export const queryDate = z
-  .string({ message: 'expected a date YYYY-MM-DD' })
-  .refine(isValidDate, { message: 'expected a date YYYY-MM-DD' });
+  .string({ message: DATE_MESSAGE })
+  .refine((value) => isValidDate(value) && value >= EARLIEST_DATE && value <= LATEST_DATE, {
+    message: DATE_MESSAGE,
+  })
+  .meta({ format: 'date', description: DATE_DESCRIPTION, example: '2026-01-31' });
+
+/** An optional date parameter: what it means, then the rule every date follows (in the OpenAPI too). */
+export function optionalDateParam(meaning: string) {
+  return queryDate.optional().describe(`${meaning}. ${DATE_DESCRIPTION}.`);
+}
+
+/** The longest range per interval, in periods; `null` for a route whose answer is bounded otherwise. */
+export type RangeLimits = Partial<Record<Interval, number>> | null;
+
+/** How the limits read in the OpenAPI descriptions: "at most 240 months (interval=month), ...". */
+export function describeRangeLimits(limits: RangeLimits): string {
+  if (!limits) return '';
+  const parts = Object.entries(limits).map(([interval, max]) => `${max} ${interval}s (interval=${interval})`);
+  return `start_date to end_date spans at most ${parts.join(', ')}; a longer range is 400.`;
+}
+
+/**
+ * A range check for a query with `start_date`, `end_date` and (when it has one) `interval`: end_date ≥
+ * start_date, reported on end_date; at most `limits[interval]` periods, reported on start_date. Every
+ * route with a date range passes its limits (or `null`, saying why), so none can forget them. A bound
+ * that is left out is checked after its default is known (see the analytics range helpers).
+ */
+export function checkDateRange(limits: RangeLimits) {
+  return (
+    value: { start_date?: string; end_date?: string; interval?: Interval },
+    ctx: z.RefinementCtx,
+  ): void => {
+    const { start_date: start, end_date: end } = value;
+    if (!start || !end || !isValidDate(start) || !isValidDate(end)) return;
+    if (end < start) {
+      ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before start_date' });
+      return;
+    }
+    const interval = value.interval ?? 'day';
+    const max = limits?.[interval];
+    const problem = max === undefined ? undefined : spanProblem(start, end, interval, max);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['start_date'], message: problem });
+  };
+}
 
 export const freshnessSchema = z
   .object({
@@ -38,16 +86,6 @@ export const envelopeShape = {
   as_of: z.iso.datetime().describe('When this answer was computed'),
   freshness: freshnessSchema,
 };
-
-/** end_date ≥ start_date, reported on end_date. */
-export function checkDateRange(
-  value: { start_date?: string; end_date?: string },
-  ctx: z.RefinementCtx,
-): void {
-  if (value.start_date && value.end_date && value.end_date < value.start_date) {
-    ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must not be before start_date' });
-  }
-}
 
 export const idParams = z.strictObject({ id: z.uuid({ message: 'expected an id (UUID)' }) });
 

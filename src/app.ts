@@ -3,7 +3,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/client.js';
 import {
@@ -25,6 +25,7 @@ import { authPlugin } from './http/plugins/auth.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { openapiPlugin } from './http/plugins/openapi.js';
 import { responseSerializerCompiler } from './http/plugins/serializer.js';
+import { wellFormedValidatorCompiler } from './http/schemas/well-formed.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
 import { tokenRoutes } from './http/routes/auth/tokens.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -74,7 +75,8 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
+  // Every request's strings are checked for NUL and unpaired surrogates before its route's schema.
+  app.setValidatorCompiler(wellFormedValidatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

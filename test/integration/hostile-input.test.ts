@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASHFLOW_MAX_PERIODS, NET_WORTH_MAX_PERIODS } from '../../src/domain/analytics/service.js';
+import { addDays, addMonths, EARLIEST_DATE, LATEST_DATE, startOfMonth } from '../../src/lib/dates.js';
+import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
+import { bearer, newAccessToken, newUser } from '../factories/users.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/database.js';
+
+type Reply = { statusCode: number; headers: Record<string, unknown>; body: string; json: () => unknown };
+
+/** A 400 problem+json naming `field`: never a 500, never a stack trace. */
+function expectInvalid(res: Reply, field: string) {
+  expect(res.statusCode, res.body).toBe(400);
+  expect(String(res.headers['content-type'])).toContain('application/problem+json');
+  const body = res.json() as { code: string; errors?: { field: string; message: string }[] };
+  expect(body.code).toBe('VALIDATION_FAILED');
+  expect(body.errors?.map((e) => e.field)).toContain(field);
+  expect(res.body).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  return body;
+}
+
+/**
+ * Hostile input (issue 11): every range is bounded, every date real, every string clean Unicode without
+ * NUL, all refused with a 400 naming the parameter, at the schema layer, before any database work.
+ */
+describe.each(databaseKinds())('hostile input on %s', (kind) => {
+  let t: TestApp;
+  let token: string;
+  let today: string;
+
+  beforeAll(async () => {
+    t = await buildTestApp(kind, { ALLOW_REGISTRATION: 'true', AUTH_RATE_LIMIT_PER_MINUTE: '10000' });
+    const { user } = await newUser(t.app);
+    const dataset = generateDataset(11, { days: 120 });
+    today = dataset.today;
+    await insertDataset(t.database.handle.db, user.id, dataset);
+    await t.app.services.materializers.refreshUserAnalytics(user.id);
+    token = (await newAccessToken(t.app, user.id)).token;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const get = (url: string) => t.app.inject({ url, headers: bearer(token) });
+
+  describe('date ranges are bounded', () => {
+    it('refuses 0001-01-01..9999-12-31 on every range route at once, naming the parameter', async () => {
+      for (const route of ['/v1/cashflow/summary', '/v1/net-worth', '/v1/transactions']) {
+        for (const interval of route === '/v1/transactions' ? [''] : ['&interval=week', '&interval=month']) {
+          const res = await get(`${route}?start_date=0001-01-01&end_date=9999-12-31${interval}`);
+          const body = expectInvalid(res, 'query.start_date');
+          expect(body.errors!.map((e) => e.field)).toContain('query.end_date');
+        }
+      }
+    });
+
+    it('accepts the first and last allowed dates, and refuses the days just outside', async () => {
+      const res = await get(`/v1/transactions?start_date=${EARLIEST_DATE}&end_date=${LATEST_DATE}&limit=1`);
+      expect(res.statusCode, res.body).toBe(200);
+      expectInvalid(
+        await get(`/v1/transactions?start_date=${addDays(EARLIEST_DATE, -1)}`),
+        'query.start_date',
+      );
+      expectInvalid(await get(`/v1/transactions?end_date=2200-01-01`), 'query.end_date');
+    });
+
+    it('caps cash flow at CASHFLOW_MAX_PERIODS periods per interval: the longest range answers every period', async () => {
+      const end = today;
+      const monthStart = addMonths(startOfMonth(end), -(CASHFLOW_MAX_PERIODS.month - 1));
+      const ok = await get(`/v1/cashflow/summary?start_date=${monthStart}&end_date=${end}&interval=month`);
+      expect(ok.statusCode, ok.body).toBe(200);
+      const currencies = ok.json<{ currencies: { periods: unknown[] }[] }>().currencies;
+      expect(currencies.length).toBeGreaterThan(0);
+      for (const c of currencies) expect(c.periods).toHaveLength(CASHFLOW_MAX_PERIODS.month);
+      const tooLong = `/v1/cashflow/summary?start_date=${addMonths(monthStart, -1)}&end_date=${end}&interval=month`;
+      expectInvalid(await get(tooLong), 'query.start_date');
+
+      const weekStart = addDays(end, -7 * CASHFLOW_MAX_PERIODS.week);
+      expectInvalid(
+        await get(`/v1/cashflow/summary?start_date=${weekStart}&end_date=${end}&interval=week`),
+        'query.start_date',
+      );
+      const weeks = await get(
+        `/v1/cashflow/summary?start_date=${addDays(weekStart, 14)}&end_date=${end}&interval=week`,
+      );
+      expect(weeks.statusCode, weeks.body).toBe(200);
+    });
+
+    it('caps net worth per interval, also when only start_date is given (end_date defaults to today)', async () => {
+      const dayStart = addDays(today, -(NET_WORTH_MAX_PERIODS.day - 1));
+      expect((await get(`/v1/net-worth?start_date=${dayStart}&end_date=${today}`)).statusCode).toBe(200);
+      expectInvalid(
+        await get(`/v1/net-worth?start_date=${addDays(dayStart, -1)}&end_date=${today}`),
+        'query.start_date',
+      );
+      expectInvalid(await get(`/v1/net-worth?start_date=${addDays(dayStart, -1)}`), 'query.start_date');
+      expectInvalid(await get(`/v1/cashflow/summary?start_date=${EARLIEST_DATE}`), 'query.start_date');
+      // The same start is within the weekly cap.
+      const weeks = await get(`/v1/net-worth?start_date=${addDays(dayStart, -1)}&interval=week`);
+      expect(weeks.statusCode, weeks.body).toBe(200);
+    });
+
+    it('still names end_date when it is before start_date', async () => {
+      expectInvalid(await get('/v1/net-worth?start_date=2025-02-01&end_date=2025-01-31'), 'query.end_date');
+    });
+  });
+
+  describe('dates are real calendar dates', () => {
+    const impossible = ['2024-13-01', '2024-01-32', '0000-00-00', '2024-00-10', '2023-02-29', '2024-04-31'];
+
+    it('refuses impossible dates in start_date and end_date of every route that takes them', async () => {
+      for (const route of ['/v1/transactions', '/v1/net-worth', '/v1/cashflow/summary']) {
+        for (const param of ['start_date', 'end_date']) {
+          for (const date of [...impossible, '2024-1-01', '20240101', '2024-01-01T00:00:00Z', '']) {
+            expectInvalid(await get(`${route}?${param}=${encodeURIComponent(date)}`), `query.${param}`);
+          }
+        }
+      }
+    });
+
+    it('accepts 29 February of a leap year', async () => {
+      const res = await get('/v1/transactions?start_date=2024-02-29&end_date=2024-02-29');
+      expect(res.statusCode, res.body).toBe(200);
+    });
+
+    it('publishes the rule: format date and the bounds in the description', async () => {
+      const doc = t.app.swagger() as {
+        paths: Record<string, { get: { parameters: { name: string; schema: Record<string, unknown> }[] } }>;
+      };
+      for (const route of ['/v1/transactions', '/v1/net-worth', '/v1/cashflow/summary']) {
+        for (const name of ['start_date', 'end_date']) {
+          const parameter = doc.paths[route]!.get.parameters.find((p) => p.name === name)!;
+          const described = JSON.stringify(parameter);
+          expect(parameter.schema.format, `${route} ${name}`).toBe('date');
+          expect(described).toContain(EARLIEST_DATE);
+          expect(described).toContain(LATEST_DATE);
+        }
+      }
+    });
+  });
+
+  describe('strings are clean Unicode without NUL, in every part of every request', () => {
+    const hostile = ['a\u0000b', '\u0000', 'x\ud800', '\udfffy', 'ok\ud800\ud800'];
+
+    it('refuses them in query parameters (transactions q, category, merchant)', async () => {
+      for (const param of ['q', 'category', 'merchant']) {
+        for (const value of ['a\u0000b', '\u0000']) {
+          expectInvalid(
+            await get(`/v1/transactions?${param}=${encodeURIComponent(value)}`),
+            `query.${param}`,
+          );
+        }
+      }
+      // A lone surrogate cannot be percent-encoded as UTF-8; %ED%A0%80 (its CESU bytes) is not UTF-8 either.
+      const res = await get('/v1/transactions?q=%ED%A0%80');
+      expect(res.statusCode, res.body).toBeLessThan(500);
+    });
+
+    it('refuses them in JSON bodies: login email and password, token name', async () => {
+      for (const value of hostile) {
+        expectInvalid(
+          await t.app.inject({
+            method: 'POST',
+            url: '/v1/auth/token',
+            payload: { email: `${value}@example.com`, password: 'whatever password' },
+          }),
+          'body.email',
+        );
+        expectInvalid(
+          await t.app.inject({
+            method: 'POST',
+            url: '/v1/auth/tokens',
+            headers: bearer(token),
+            payload: { name: value },
+          }),
+          'body.name',
+        );
+      }
+    });
+
+    it('refuses them in path parameters and in object keys', async () => {
+      expectInvalid(await get('/v1/accounts/%00'), 'path.id');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/tokens',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        payload: '{"name":"fine","\\u0000":1}',
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json<{ errors: { field: string }[] }>().errors[0]!.field).toBe('body.\ufffd');
+    });
+
+    it('lets ordinary non-ASCII text through (accents, CJK, emoji as surrogate pairs)', async () => {
+      for (const q of ['café', '東京', '💳 card', 'a\ufffdb']) {
+        const res = await get(`/v1/transactions?q=${encodeURIComponent(q)}`);
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/tokens',
+        headers: bearer(token),
+        payload: { name: 'téléphone 📱' },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json<{ name: string }>().name).toBe('téléphone 📱');
+    });
+  });
+});

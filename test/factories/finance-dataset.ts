@@ -83,6 +83,8 @@ const GROCERS = ['Whole Foods', "Trader Joe's", 'Safeway'];
 
 export function generateDataset(seed: number, options: { days?: number; today?: string } = {}): Dataset {
   const random = rng(seed);
+  // A second stream for the movements added later, so that they leave every other draw unchanged.
+  const fx = rng(seed ^ 0x5eed);
   const cents = (min: number, max: number) => Math.round((min + random() * (max - min)) * 100);
   const today = options.today ?? formatDate(new Date());
   const days = options.days ?? 420;
@@ -340,6 +342,48 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
         },
       );
     }
+    // Funding the EUR account from USD checking through Wise: the legs differ in currency and amount (the
+    // rate, less a fee) and post up to 2 days apart; both carry Plaid's transfer categories.
+    if (dom === 18) {
+      const usdCents = Math.round(80_000 + fx() * 70_000);
+      const feeCents = 350 + Math.floor(fx() * 400);
+      const eurPerUsdBasisPoints = 8_600 + Math.floor(fx() * 800); // 0.8600..0.9399 EUR per USD
+      addPair(
+        {
+          account: 'checking',
+          date: d,
+          name: 'WISE INC USD>EUR',
+          merchant: null,
+          plaidCents: usdCents,
+          primary: 'TRANSFER_OUT',
+          detailed: 'TRANSFER_OUT_ACCOUNT_TRANSFER',
+          transfer: 'internal_transfer',
+        },
+        {
+          account: 'eur',
+          date: addDays(d, Math.floor(fx() * 3)),
+          name: 'WISE EUROPE SA',
+          merchant: null,
+          plaidCents: -Math.floor(((usdCents - feeCents) * eurPerUsdBasisPoints) / 10_000),
+          primary: 'TRANSFER_IN',
+          detailed: 'TRANSFER_IN_ACCOUNT_TRANSFER',
+          transfer: 'internal_transfer',
+        },
+      );
+    }
+    // Money from a friend, categorised as a transfer in, the day after a Wise transfer: not the person's own
+    // movement (its amount is no plausible conversion of the USD leg), so it stays EUR income. Every 4
+    // months (~120-day gaps: no recurring cadence).
+    if (dom === 19 && date.getUTCMonth() % 4 === 0)
+      add({
+        account: 'eur',
+        date: d,
+        name: 'UEBERWEISUNG ANNA SCHMIDT',
+        merchant: null,
+        plaidCents: -4_000,
+        primary: 'TRANSFER_IN',
+        detailed: 'TRANSFER_IN_DEPOSIT',
+      });
   }
   // A few pending card transactions in the last days.
   for (let i = 0; i < 3; i++) {

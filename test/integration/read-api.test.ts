@@ -259,6 +259,45 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
     expect(food.top_merchants.length).toBeGreaterThan(0);
   });
 
+  it('marks as transfers exactly the legs of movements between own accounts, across currencies too', async () => {
+    const d = alice.dataset;
+    const currencyOf = new Map(d.accounts.map((a) => [a.key, a.currency]));
+    // The dataset holds what this test is about: USD→EUR movements, and a EUR transfer in from someone else.
+    const crossCurrencyLegs = d.transactions.filter(
+      (x) => x.transfer && x.name.startsWith('WISE') && !x.pending,
+    );
+    expect(new Set(crossCurrencyLegs.map((x) => currencyOf.get(x.account)))).toEqual(new Set(['USD', 'EUR']));
+    expect(
+      d.transactions.some((x) => x.primary === 'TRANSFER_IN' && x.account === 'eur' && !x.transfer),
+    ).toBe(true);
+
+    const keyOf = new Map([...alice.accountIds].map(([key, id]) => [id, key]));
+    const got: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await get(alice.token, `/v1/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json<{
+        data: {
+          account_id: string;
+          date: string;
+          name: string;
+          amount: string;
+          transfer_kind: string | null;
+        }[];
+        next_cursor: string | null;
+      }>();
+      for (const row of body.data) {
+        got.push(`${keyOf.get(row.account_id)}|${row.date}|${row.name}|${row.amount}|${row.transfer_kind}`);
+      }
+      cursor = body.next_cursor;
+    } while (cursor);
+    const expected = d.transactions.map(
+      (x) => `${x.account}|${x.date}|${x.name}|${money(-x.plaidCents)}|${x.transfer ?? null}`,
+    );
+    expect(got.sort()).toEqual(expected.sort());
+  });
+
   it('sums ranges that start and end mid-month exactly, by month and by week', async () => {
     const d = alice.dataset;
     const start = addDays(addMonths(startOfMonth(d.today), -8), 14);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, daysBetween } from '../../src/lib/dates.js';
@@ -306,6 +307,16 @@ describe('matchTransfers: across currencies', () => {
       expect(rateBandFor(a, b), pair).toBeDefined();
       expect(rateBandFor(b, a), pair).toBe(rateBandFor(a, b));
     }
+  });
+});
+
+describe('the documented rate bands', () => {
+  it('are the ones the matcher uses (docs/domain.md table = REFERENCE_RATE_BANDS)', () => {
+    const doc = readFileSync(new URL('../../docs/domain.md', import.meta.url), 'utf8');
+    const documented = [
+      ...doc.matchAll(/^\s*\| ([A-Z]{3})\/([A-Z]{3}) \| ([\d.]+) – ([\d.]+)\s*\| ([\d.]+)\s*\|$/gm),
+    ].map(([, base, quote, low, high, typical]) => ({ base, quote, low, high, typical }));
+    expect(documented).toEqual([...REFERENCE_RATE_BANDS]);
   });
 });
 

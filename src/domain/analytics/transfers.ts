@@ -53,7 +53,7 @@ export const REFERENCE_RATE_BANDS: readonly RateBand[] = [
   { base: 'GBP', quote: 'USD', low: '0.90', high: '2.40', typical: '1.27' },
   { base: 'EUR', quote: 'GBP', low: '0.50', high: '1.10', typical: '0.85' },
   { base: 'EUR', quote: 'CHF', low: '0.75', high: '1.85', typical: '0.95' },
-  { base: 'USD', quote: 'CHF', low: '0.60', high: '2.00', typical: '0.88' },
+  { base: 'USD', quote: 'CHF', low: '0.60', high: '2.05', typical: '0.88' },
   { base: 'USD', quote: 'CAD', low: '0.80', high: '1.80', typical: '1.36' },
   { base: 'USD', quote: 'JPY', low: '65', high: '190', typical: '145' },
   { base: 'AUD', quote: 'USD', low: '0.40', high: '1.25', typical: '0.66' },

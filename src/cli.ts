@@ -11,6 +11,7 @@ import { DataDirLockedError, readLockOwner } from './db/data-dir-lock.js';
 import { runMigrations } from './db/migrate.js';
 import {
   buildEmulatorApp,
+  clockStartOf,
   EMULATOR_DEFAULT_CLIENT_ID,
   EMULATOR_DEFAULT_SECRET,
   FixtureError,
@@ -75,6 +76,16 @@ function portNumber(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
+}
+
+/** `--today`: a calendar date, checked here so that a bad one is a usage error naming the option. */
+function calendarDate(value: string): string {
+  try {
+    clockStartOf(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
 }
 
 function wholeNumber(value: string): number {
@@ -166,6 +177,12 @@ export function buildCli(): Command {
     .option('--client-id <id>', 'the client id it accepts', EMULATOR_DEFAULT_CLIENT_ID)
     .option('--secret <secret>', 'the secret it accepts', EMULATOR_DEFAULT_SECRET)
     .option('--no-rate-limits', "turn off Plaid's per-item and per-client rate limits")
+    .option(
+      '--today <YYYY-MM-DD>',
+      "the emulator's today (default: now); its clock starts at noon UTC that day, so generated " +
+        'history ends then and a fixture dated in the past is served as current',
+      (v) => calendarDate(v),
+    )
     .action(
       async (opts: {
         host: string;
@@ -175,6 +192,7 @@ export function buildCli(): Command {
         clientId: string;
         secret: string;
         rateLimits: boolean;
+        today?: string;
       }) => {
         const fixture = opts.fixture ? await loadFixture(opts.fixture) : undefined;
         const app = await buildEmulatorApp({
@@ -183,14 +201,19 @@ export function buildCli(): Command {
           seed: opts.seed,
           fixture,
           rateLimits: opts.rateLimits,
+          ...(opts.today !== undefined ? { today: opts.today } : {}),
           logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
         });
         await app.listen({ host: opts.host, port: opts.port });
-        const url = `http://${opts.host}:${opts.port}`;
+        // The bound port, which differs from --port when that is 0.
+        const address = app.server.address();
+        const port = typeof address === 'object' && address ? address.port : opts.port;
+        const url = `http://${opts.host}:${port}`;
         console.error(
           [
             '',
             `  Plaid emulator at ${url}${opts.fixture ? ` (fixture ${opts.fixture})` : ` (seed ${opts.seed})`}`,
+            `  Today:        ${app.emulator.store.clock.today()}${opts.today !== undefined ? ' (--today)' : ''}`,
             `  Credentials:  PLAID-CLIENT-ID ${opts.clientId}, PLAID-SECRET ${opts.secret === EMULATOR_DEFAULT_SECRET ? opts.secret : '(as given)'}`,
             `  Link page:    ${url}/link?token=<link_token>`,
             `  Controls:     ${url}/__emulator/...  (docs/emulator.md)`,

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { systemWallClock } from './core/clock.js';
+import { clockStartOf, systemWallClock } from './core/clock.js';
 import { newRequestId } from './core/ids.js';
 import { registerControlRoutes } from './controls/routes.js';
 import { installFixture } from './fixtures/install.js';
@@ -18,6 +18,7 @@ import { registerSandboxRoutes } from './http/routes/sandbox.js';
 import { registerTransactionRoutes } from './http/routes/transactions.js';
 import { registerWebhookVerificationRoutes } from './http/routes/webhook-verification.js';
 import { registerLinkPage } from './link/routes.js';
+import type { EmulatorFixture } from './fixtures/schema.js';
 import type { EmulatorOptions } from './options.js';
 import type { EmulatorRuntime } from './runtime.js';
 import { EmulatorStore } from './state/store.js';
@@ -31,6 +32,24 @@ declare module 'fastify' {
   }
 }
 
+function latestFixtureDate(fixture: EmulatorFixture): string | null {
+  let latest: string | null = null;
+  for (const item of fixture.items) {
+    for (const t of item.transactions) if (latest === null || t.date > latest) latest = t.date;
+  }
+  return latest;
+}
+
+/** Where the emulator clock starts: `today` (noon UTC), `now`, or the present. */
+function initialClock(options: EmulatorOptions): Date {
+  if (options.today !== undefined) {
+    if (options.now !== undefined)
+      throw new TypeError('give the emulator clock as `now` or `today`, not both');
+    return clockStartOf(options.today);
+  }
+  return options.now ?? new Date();
+}
+
 /**
  * Builds the emulator as a standalone Fastify app (not listening): every Plaid route at the root,
  * the `/__emulator/*` controls and the emulated Link page.
@@ -40,11 +59,20 @@ export async function buildEmulatorApp(options: EmulatorOptions): Promise<Fastif
   const wall = options.wallClock ?? systemWallClock;
   const store = new EmulatorStore({
     seed: options.seed ?? 1,
-    now: options.now ?? new Date(),
+    now: initialClock(options),
     wall,
     notReadyDelayMs: options.notReadyDelayMs ?? 0,
   });
-  if (options.fixture) installFixture(store, options.fixture);
+  if (options.fixture) {
+    installFixture(store, options.fixture);
+    const latest = latestFixtureDate(options.fixture);
+    if (latest !== null && latest > store.clock.today()) {
+      logger.warn(
+        { latestTransactionDate: latest, today: store.clock.today() },
+        'the fixture has transactions dated after the emulator clock; they are served as given (set the clock with --today)',
+      );
+    }
+  }
   const keys = await WebhookKeyRing.create(wall);
   const webhooks = new WebhookSender(keys, wall, { ...PLAID_RETRY_POLICY, ...options.webhookRetry }, logger);
   store.dispatch = (url, body) => void webhooks.send(url, body);

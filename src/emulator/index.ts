@@ -4,6 +4,7 @@
  */
 export { buildEmulatorApp } from './app.js';
 export { EMULATOR_DEFAULT_CLIENT_ID, EMULATOR_DEFAULT_SECRET } from './options.js';
+export { clockStartOf } from './core/clock.js';
 export type { EmulatorOptions } from './options.js';
 export { loadFixture, parseFixture, FixtureError } from './fixtures/load.js';
 export type { EmulatorFixture } from './fixtures/schema.js';

@@ -15,8 +15,13 @@ export interface EmulatorOptions {
   /** The only credentials accepted, in `PLAID-CLIENT-ID`/`PLAID-SECRET` headers or the body. */
   clientId: string;
   secret: string;
-  /** Initial emulator clock (default: now). */
+  /** Initial emulator clock (default: now). Give this or `today`, not both. */
   now?: Date;
+  /**
+   * Initial emulator day, `YYYY-MM-DD` (the clock starts at noon UTC that day): generated data ends that
+   * day and a fixture is served as of it (`--today`). Give this or `now`, not both.
+   */
+  today?: string;
   /** Plaid's Sandbox per-item and per-client rate limits (default on). */
   rateLimits?: boolean;
   /** `/transactions/sync` answers NOT_READY for this long after linking (default 0). */

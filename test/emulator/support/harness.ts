@@ -41,12 +41,15 @@ export function plaidClient(baseUrl: string, clientId = CLIENT_ID, secret = SECR
   );
 }
 
-/** Starts the emulator on 127.0.0.1, port 0, with an official plaid client pointed at it. */
+/**
+ * Starts the emulator on 127.0.0.1, port 0, with an official plaid client pointed at it. Its clock
+ * starts at START unless `today` (or `now`) says otherwise.
+ */
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<Harness> {
   const app = await buildEmulatorApp({
     clientId: CLIENT_ID,
     secret: SECRET,
-    now: START,
+    ...(options.today === undefined ? { now: START } : {}),
     rateLimits: false,
     ...options,
   });

@@ -121,3 +121,23 @@ export async function selectRows<T>(db: Database, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+/** The driver connection behind a drizzle database or transaction, as pg-boss's `db` option takes it. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs raw SQL on the connection of `db`, which may be a transaction (then the statements are part of
+ * it): a job sent with pg-boss through this is enqueued atomically with the caller's changes. Both
+ * drivers' sessions keep their connection as `session.client` (a node-postgres pool or pool client, a
+ * PGlite instance or transaction), each with `query(text, values)`.
+ */
+export function sqlExecutor(db: Database): SqlExecutor {
+  const client = (db as unknown as { session?: { client?: unknown } }).session?.client as
+    { query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } | undefined;
+  if (!client || typeof client.query !== 'function') {
+    throw new Error('this database handle exposes no driver connection');
+  }
+  return { executeSql: (text, values) => client.query(text, values ?? []) };
+}

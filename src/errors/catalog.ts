@@ -86,6 +86,15 @@ export const errors = {
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
   notReady: (detail: string) => new AppError('NOT_READY', 503, 'Service not ready', detail),
+  jobQueueUnavailable: (retryAfterSeconds: number) =>
+    new AppError(
+      'JOB_QUEUE_UNAVAILABLE',
+      503,
+      'Job queue unavailable',
+      'The job queue could not take the first sync, so nothing was linked (the item was removed at ' +
+        `Plaid). Open Link again in ${retryAfterSeconds} s.`,
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
   // Linking and items (Plaid). Plaid's own error code is named in the detail, never its message text.
   invalidPublicToken: () =>
     new AppError(

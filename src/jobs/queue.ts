@@ -8,13 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Config } from '../config/schema.js';
-import type { DatabaseHandle } from '../db/client.js';
+import { sqlExecutor, type Database, type DatabaseHandle } from '../db/client.js';
 import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
-import { syncProducts } from '../db/schema/index.js';
+import { plannedSyncProducts } from '../domain/sync/products.js';
 import type { Logger } from '../lib/logger.js';
 import {
   QUEUES,
   type EnqueuedSync,
+  type EnqueueOptions,
   type JobPayloads,
   type JobQueue,
   type PlaidWebhookJob,
@@ -22,6 +23,9 @@ import {
 } from './registry.js';
 
 export const JOBS_SCHEMA = 'pgboss';
+
+/** Thrown inside the enqueue savepoint to roll back the ledger rows of an absorbed request. */
+const ABSORBED = Symbol('absorbed');
 
 export type JobsConfig = Config['jobs'];
 
@@ -128,11 +132,13 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
     expireInSeconds: 600,
   });
 
-  const runs = createSyncRunsRepository(database.db);
   let stopped = false;
 
-  async function pendingSyncJob(itemId: string): Promise<{ id: string; runIds: string[] } | undefined> {
-    const result = (await db!.executeSql(
+  async function pendingSyncJob(
+    itemId: string,
+    tx?: Database,
+  ): Promise<{ id: string; runIds: string[] } | undefined> {
+    const result = (await (tx ? sqlExecutor(tx) : db!).executeSql(
       `SELECT id, data FROM ${JOBS_SCHEMA}.job
         WHERE name = $1 AND singleton_key = $2 AND state = 'created'
         ORDER BY created_on LIMIT 1`,
@@ -145,18 +151,31 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
   const handle: JobQueueHandle = {
     boss,
 
-    async enqueueSync(request: SyncRequest): Promise<EnqueuedSync> {
-      // The ledger rows first, so that a worker that picks the job up at once finds them.
-      const runIds = await runs.createQueuedRuns({ ...request, products: [...syncProducts] });
-      const jobId = await boss.send(
-        QUEUES.syncItem,
-        { ...request, runIds },
-        { singletonKey: request.itemId, id: randomUUID() },
-      );
-      if (jobId) return { itemId: request.itemId, jobId, absorbed: false, runIds };
-      // A pending job for the item absorbs the request: report its runs instead.
-      await runs.deleteQueuedRuns(request.userId, runIds);
-      const pending = await pendingSyncJob(request.itemId);
+    async enqueueSync(request: SyncRequest, options: EnqueueOptions = {}): Promise<EnqueuedSync> {
+      // The ledger rows and the job in one transaction (a savepoint inside the caller's): a worker that
+      // picks the job up finds its rows, and a crash leaves neither a row without a job nor the reverse.
+      const enqueued = await (options.tx ?? database.db)
+        .transaction(async (tx) => {
+          const runIds = await createSyncRunsRepository(tx).createQueuedRuns({
+            ...request,
+            products: await plannedSyncProducts(tx, request.userId, request.itemId),
+          });
+          await options.beforeSend?.();
+          const jobId = await boss.send(
+            QUEUES.syncItem,
+            { ...request, runIds },
+            { singletonKey: request.itemId, id: randomUUID(), db: sqlExecutor(tx) },
+          );
+          // A pending job for the item absorbs the request: its rows are rolled back with the savepoint.
+          if (!jobId) throw ABSORBED;
+          return { itemId: request.itemId, jobId, absorbed: false, runIds };
+        })
+        .catch((error: unknown) => {
+          if (error === ABSORBED) return undefined;
+          throw error;
+        });
+      if (enqueued) return enqueued;
+      const pending = await pendingSyncJob(request.itemId, options.tx);
       return {
         itemId: request.itemId,
         jobId: pending?.id ?? null,
@@ -165,8 +184,8 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
       };
     },
 
-    async enqueueWebhook(job: PlaidWebhookJob): Promise<void> {
-      await boss.send(QUEUES.plaidWebhook, job);
+    async enqueueWebhook(job: PlaidWebhookJob, options: EnqueueOptions = {}): Promise<void> {
+      await boss.send(QUEUES.plaidWebhook, job, options.tx ? { db: sqlExecutor(options.tx) } : {});
     },
 
     async deferSync(data, afterSeconds) {

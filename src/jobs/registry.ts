@@ -3,6 +3,7 @@
  * the embedded PGlite instance). Handlers live in `handlers/` and are named `handleX`.
  */
 
+import type { Database } from '../db/client.js';
 import type { SyncTrigger } from '../db/repositories/sync-runs.js';
 
 export const QUEUES = {
@@ -52,8 +53,15 @@ export interface EnqueuedSync {
   runIds: string[];
 }
 
+export interface EnqueueOptions {
+  /** The caller's transaction: the job (and its ledger rows) commit with the change that causes it. */
+  tx?: Database;
+  /** Tests only: runs between the ledger rows and the job, e.g. to fail there. */
+  beforeSend?: () => Promise<void>;
+}
+
 /** What the domain needs from the queue (the HTTP routes, the webhook service, the scheduler). */
 export interface JobQueue {
-  enqueueSync(request: SyncRequest): Promise<EnqueuedSync>;
-  enqueueWebhook(job: PlaidWebhookJob): Promise<void>;
+  enqueueSync(request: SyncRequest, options?: EnqueueOptions): Promise<EnqueuedSync>;
+  enqueueWebhook(job: PlaidWebhookJob, options?: EnqueueOptions): Promise<void>;
 }

@@ -2,8 +2,9 @@
  * The job queue on both databases: pg-boss on the same PGlite instance / PostgreSQL server, real sync
  * jobs against the emulator over HTTP, one pending job per item, the per-item lock, retries.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectRows } from '../../src/db/client.js';
 import { createItemLocksRepository } from '../../src/db/repositories/item-locks.js';
 import { syncRuns } from '../../src/db/schema/index.js';
 import { startJobQueue, type JobQueueHandle } from '../../src/jobs/queue.js';
@@ -127,5 +128,45 @@ describe.each(databaseKinds())('job queue on %s', (kind) => {
     ]);
     const truth = await h.groundTruth(item.plaidItemId);
     expect((await ourTransactions(h.db, userId, item.id)).length).toBe(truth.transactions.length);
+  }, 60_000);
+
+  async function jobsOf(itemId: string): Promise<number> {
+    const [row] = await selectRows<{ n: number }>(
+      h.db,
+      sql`select count(*)::int as n from pgboss.job where name = 'sync-item' and singleton_key = ${itemId}`,
+    );
+    return row?.n ?? 0;
+  }
+
+  it('should leave neither ledger rows nor a job when enqueueing fails between the two', async () => {
+    const item = await h.linking.linkItem({
+      userId,
+      publicToken: await h.publicToken({ institutionId: 'ins_109511' }),
+    });
+    const failing = queue.enqueueSync(
+      { userId, itemId: item.id, trigger: 'manual' },
+      { beforeSend: () => Promise.reject(new Error('the process died here')) },
+    );
+    await expect(failing).rejects.toThrow('the process died here');
+    expect(await runsOf(item.id)).toEqual([]);
+    expect(await jobsOf(item.id)).toBe(0);
+
+    // Inside a caller's transaction that rolls back: the job and its rows go with it.
+    const rolledBack = h.db.transaction(async (tx) => {
+      const enqueued = await queue.enqueueSync({ userId, itemId: item.id, trigger: 'manual' }, { tx });
+      expect(enqueued.absorbed).toBe(false);
+      throw new Error('the change that caused the sync failed');
+    });
+    await expect(rolledBack).rejects.toThrow('the change that caused the sync failed');
+    expect(await runsOf(item.id)).toEqual([]);
+    expect(await jobsOf(item.id)).toBe(0);
+
+    // And a request that goes through is not lost: the job runs and closes its rows.
+    const enqueued = await queue.enqueueSync({ userId, itemId: item.id, trigger: 'manual' });
+    const rows = await until('the runs to finish', async () => {
+      const all = await runsOf(item.id);
+      return all.length > 0 && all.every((r) => r.status !== 'queued' && r.status !== 'running') && all;
+    });
+    expect(rows.map((r) => r.id).sort()).toEqual([...enqueued.runIds].sort());
   }, 60_000);
 });

@@ -73,14 +73,19 @@ export function createItemLinking(deps: ItemLinkingDeps) {
     try {
       await plaid.itemRemove({ access_token: accessToken });
     } catch (error) {
-      deps.logger?.warn(
-        { plaidItemId, err: error },
-        'could not remove an unused Plaid item',
-      );
+      deps.logger?.warn({ plaidItemId, err: error }, 'could not remove an unused Plaid item');
     }
   }
 
-  async function linkItem(input: { userId: string; publicToken: string }): Promise<LinkedItem> {
+  /**
+   * `withinLink` runs inside the transaction that stores the item (the first sync is enqueued there, so
+   * an item is never stored without it); when it fails nothing is stored and the item is removed at Plaid.
+   */
+  async function linkItem(input: {
+    userId: string;
+    publicToken: string;
+    withinLink?: (tx: Database, itemId: string) => Promise<void>;
+  }): Promise<LinkedItem> {
     const { userId } = input;
     const exchanged = await plaid.itemPublicTokenExchange({ public_token: input.publicToken });
     const accessToken = exchanged.access_token;
@@ -116,7 +121,7 @@ export function createItemLinking(deps: ItemLinkingDeps) {
       const encrypted = deps.cipher.encrypt(accessToken, id);
       const products = [...new Set([...(item.products ?? []), ...(item.billed_products ?? [])])].map(String);
       const accountRows = plaidAccounts.map((a) => mapAccount(a, { userId, itemId: id }));
-      // The item and its accounts land together or not at all.
+      // The item, its accounts (and its first sync) land together or not at all.
       const { row, saved } = await deps.db.transaction(async (tx) => {
         const txDb = tx as unknown as Database;
         const inserted = await createItemsRepository(txDb).insertItem({
@@ -130,7 +135,9 @@ export function createItemLinking(deps: ItemLinkingDeps) {
           products,
           consentExpiresAt: item.consent_expiration_time ? new Date(item.consent_expiration_time) : null,
         });
-        return { row: inserted, saved: await createSyncDataRepository(txDb).upsertAccounts(accountRows) };
+        const upserted = await createSyncDataRepository(txDb).upsertAccounts(accountRows);
+        await input.withinLink?.(txDb, inserted.id);
+        return { row: inserted, saved: upserted };
       });
       stored = true;
       const ids = new Map(saved.map((s) => [s.plaidAccountId, s.id]));

@@ -25,6 +25,7 @@ import type { PlaidClient } from '../../plaid/client.js';
 import { classifyPlaidError, isPlaidApiError, type PlaidApiError } from '../../plaid/errors.js';
 import { isStale } from '../accounts/freshness.js';
 import { toAccountView, type AccountView } from '../accounts/service.js';
+import { syncProductsView, type SyncProductStateView } from '../sync/products.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from './access-token-cipher.js';
 import type { ItemLinking } from './item-linking.js';
 
@@ -65,6 +66,8 @@ export interface ItemView {
   /** True when the owner should go through Link update mode (login needs them, or new accounts to share). */
   needs_update: boolean;
   products: string[];
+  /** Per sync product: active, not_ready, unsupported (not called any more) or not_linked. */
+  sync_products: SyncProductStateView[];
   last_synced_at: string | null;
   last_successful_sync: Record<SyncProduct, string | null>;
   consent_expires_at: string | null;
@@ -141,6 +144,7 @@ export function toItemView(row: ItemSummaryRow, syncs: LastSuccessfulSyncRow[], 
     status: row.status,
     needs_update: UPDATE_MODE_STATUSES.has(row.status) || row.newAccountsAvailableAt !== null,
     products: row.products,
+    sync_products: syncProductsView(row.products, row.productStates),
     last_synced_at: row.lastSyncedAt?.toISOString() ?? null,
     last_successful_sync: last,
     consent_expires_at: row.consentExpiresAt?.toISOString() ?? null,
@@ -209,10 +213,7 @@ export function createItemsService(deps: ItemsServiceDeps) {
       const enqueued = await deps.jobs.enqueueSync({ userId, itemId, trigger });
       return { run_ids: enqueued.runIds, absorbed: enqueued.absorbed };
     } catch (error) {
-      deps.logger?.error(
-        { userId, itemId, trigger, err: error },
-        'could not enqueue a sync',
-      );
+      deps.logger?.error({ userId, itemId, trigger, err: error }, 'could not enqueue a sync');
       return null;
     }
   }
@@ -298,8 +299,23 @@ export function createItemsService(deps: ItemsServiceDeps) {
       userId: string,
       publicToken: string,
     ): Promise<{ item: ItemView; accounts: AccountView[]; sync: SyncRequestView | null }> {
-      const linked = await viaPlaid(() => deps.linking.linkItem({ userId, publicToken }));
-      const sync = await requestSync(userId, linked.id, 'link');
+      // The first sync is enqueued in the transaction that stores the item: both or neither.
+      let sync: SyncRequestView | null = null;
+      const linked = await viaPlaid(() =>
+        deps.linking.linkItem({
+          userId,
+          publicToken,
+          withinLink: async (tx, itemId) => {
+            const enqueued = await deps.jobs
+              .enqueueSync({ userId, itemId, trigger: 'link' }, { tx })
+              .catch((error: unknown) => {
+                deps.logger?.error({ userId, itemId, err: error }, 'could not enqueue the first sync');
+                throw errors.jobQueueUnavailable(5);
+              });
+            sync = { run_ids: enqueued.runIds, absorbed: enqueued.absorbed };
+          },
+        }),
+      );
       const at = now();
       const accounts = (await deps.accounts.listForUser(userId))
         .filter((row) => row.item.id === linked.id)

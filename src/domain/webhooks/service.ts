@@ -50,8 +50,6 @@ export const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
 
 /** What `rejection_reason` holds for a verified body we could not use (answered 400). */
 export const MALFORMED_BODY = 'malformed_body';
-/** What `rejection_reason` holds for a verified event whose job could not be enqueued (answered 500). */
-export const ENQUEUE_FAILED = 'enqueue_failed';
 
 /** Data webhooks answered with a sync of the item ("type/code"). */
 const SYNC_WEBHOOKS = new Set([
@@ -201,18 +199,24 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       bodySha256,
       new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS),
     );
-    const row = await events.insert({
-      receivedAt,
-      plaidItemId,
-      itemId: item?.id ?? null,
-      webhookType: body.webhook_type,
-      webhookCode: body.webhook_code,
-      bodySha256,
-      body: json,
-      verification: 'verified',
-      duplicateOf: original?.id ?? null,
-      // A duplicate is handled by its original's job: it is done the moment it is recorded.
-      processedAt: original ? receivedAt : null,
+    // The event and its processing job commit together: a crash leaves neither a recorded event that
+    // nothing processes (Plaid's redelivery would be taken for a duplicate) nor a job without its event.
+    const row = await deps.db.transaction(async (tx) => {
+      const inserted = await createWebhookEventsRepository(tx).insert({
+        receivedAt,
+        plaidItemId,
+        itemId: item?.id ?? null,
+        webhookType: body.webhook_type,
+        webhookCode: body.webhook_code,
+        bodySha256,
+        body: json,
+        verification: 'verified',
+        duplicateOf: original?.id ?? null,
+        // A duplicate is handled by its original's job: it is done the moment it is recorded.
+        processedAt: original ? receivedAt : null,
+      });
+      if (!original) await deps.jobs.enqueueWebhook({ webhookEventId: inserted.id }, { tx });
+      return inserted;
     });
     const logFields = {
       webhookEventId: row.id,
@@ -224,13 +228,6 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     if (original) {
       logger?.info({ ...logFields, duplicateOf: original.id }, 'plaid webhook received again (duplicate)');
       return { eventId: row.id, duplicate: true };
-    }
-    try {
-      await deps.jobs.enqueueWebhook({ webhookEventId: row.id });
-    } catch (error) {
-      // Answered 500, so Plaid delivers again; this row must not make that delivery a "duplicate".
-      await events.markProcessed(row.id, now(), { rejectionReason: ENQUEUE_FAILED }).catch(() => false);
-      throw error;
     }
     logger?.info(logFields, 'plaid webhook received');
     return { eventId: row.id, duplicate: false };

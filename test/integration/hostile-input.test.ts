@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectRows } from '../../src/db/client.js';
 import { CASHFLOW_MAX_PERIODS, NET_WORTH_MAX_PERIODS } from '../../src/domain/analytics/service.js';
 import { addDays, addMonths, EARLIEST_DATE, LATEST_DATE, startOfMonth } from '../../src/lib/dates.js';
 import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
@@ -203,6 +207,80 @@ describe.each(databaseKinds())('hostile input on %s', (kind) => {
       });
       expect(created.statusCode, created.body).toBe(201);
       expect(created.json<{ name: string }>().name).toBe('téléphone 📱');
+    });
+  });
+
+  describe('passwords', () => {
+    const login = (email: string, password: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/token', payload: { email, password } });
+    const register = (email: string, password: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
+
+    it('refuses passwords that are not well-formed Unicode, at registration and at login (400)', async () => {
+      const email = `surrogate-${randomUUID()}@example.com`;
+      for (const password of ['a long enough password\ud800', '\udfffa long enough password']) {
+        expectInvalid(await register(email, password), 'body.password');
+        expectInvalid(await login(email, password), 'body.password');
+      }
+      await expect(t.app.services.users.create({ email, password: 'long password\ud800' })).rejects.toThrow(
+        /well-formed/,
+      );
+    });
+
+    it('never lets a lone surrogate stand for U+FFFD (they were the same UTF-8 bytes)', async () => {
+      const { email } = await newUser(t.app, { password: 'a long enough password\ufffd' });
+      expect((await login(email, 'a long enough password\ufffd')).statusCode).toBe(200);
+      for (const forged of ['a long enough password\ud800', 'a long enough password\udfff']) {
+        expectInvalid(await login(email, forged), 'body.password');
+      }
+    });
+
+    it('normalises to NFC before hashing and verifying: both ways of typing an accent log in', async () => {
+      const nfd = 'cafe\u0301 cre\u0300me bru\u0302le\u0301e';
+      const nfc = nfd.normalize('NFC');
+      expect(nfc).not.toBe(nfd);
+      const email = `nfc-${randomUUID()}@example.com`;
+      expect((await register(email, nfd)).statusCode).toBe(201);
+      expect((await login(email, nfc)).statusCode).toBe(200);
+      expect((await login(email, nfd)).statusCode).toBe(200);
+      expect((await login(email, `${nfc}!`)).statusCode).toBe(401);
+      const [row] = await selectRows<{ password_hash: string }>(
+        t.database.handle.db,
+        sql`select password_hash from users where email = ${email}`,
+      );
+      expect(await verify(row!.password_hash, nfc)).toBe(true);
+      expect(await verify(row!.password_hash, nfd)).toBe(false);
+    });
+
+    it('still logs in a user whose hash was made before normalisation, as they typed it', async () => {
+      const nfd = 'legacy pa\u0301ssword 123';
+      const { user, email } = await newUser(t.app);
+      const legacyHash = await hash(nfd, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+      await t.database.handle.db.execute(
+        sql`update users set password_hash = ${legacyHash} where id = ${user.id}`,
+      );
+      expect((await login(email, nfd)).statusCode).toBe(200);
+      expect((await login(email, 'legacy pa\u0301ssword 124')).statusCode).toBe(401);
+    });
+  });
+
+  describe('dead credentials', () => {
+    it('answers 401 invalid_token, not 404, to a valid JWT of a user that no longer exists, on every route', async () => {
+      const { user, email, password } = await newUser(t.app);
+      const session = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { email, password },
+      });
+      const jwt = session.json<{ access_token: string }>().access_token;
+      expect((await t.app.inject({ url: '/v1/me', headers: bearer(jwt) })).statusCode).toBe(200);
+      await t.database.handle.db.execute(sql`delete from users where id = ${user.id}`);
+      for (const url of ['/v1/me', '/v1/accounts', '/v1/items', '/v1/transactions', '/v1/auth/tokens']) {
+        const res = await t.app.inject({ url, headers: bearer(jwt) });
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(401);
+        expect(res.json()).toMatchObject({ code: 'INVALID_TOKEN', status: 401 });
+        expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      }
     });
   });
 });

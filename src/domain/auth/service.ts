@@ -53,6 +53,9 @@ export interface AuthServiceDeps {
   now?: () => Date;
 }
 
+/** The form of a user id (the `sub` of our JWTs). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** `last_used_at` is written at most once a minute per token, off the request's path. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -167,7 +170,8 @@ export function createAuthService({
         return authenticateAccessToken(bearer);
       }
       const userId = await verifyJwt(jwt, bearer);
-      if (!userId) throw errors.invalidToken();
+      // A JWT outlives nothing it names: the token of a deleted user is as dead as an expired one (401).
+      if (!userId || !UUID.test(userId) || !(await users.findById(userId))) throw errors.invalidToken();
       return { userId, kind: 'jwt', scopes: ['read', 'write'] };
     },
   };

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { users } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { databaseKinds, openTestDatabase } from '../helpers/database.js';
 
 describe('logger redaction', () => {
   it('never writes authorization headers, passwords, tokens or Plaid secrets', () => {
@@ -35,5 +37,69 @@ describe('logger redaction', () => {
     ]) {
       expect(output).not.toContain(secret);
     }
+  });
+});
+
+describe.each(databaseKinds())('database errors in logs (%s)', (kind) => {
+  it('logs the SQLSTATE and constraint of a failed statement, never the statement or its values', async () => {
+    const database = await openTestDatabase(kind);
+    try {
+      const email = 'leaky.person@example.com';
+      await database.handle.db.insert(users).values({ email, passwordHash: 'hash-0123456789abcdef' });
+      const error = await database.handle.db
+        .insert(users)
+        .values({ email, passwordHash: 'hash-fedcba9876543210' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error).toBeInstanceOf(Error);
+      // What drizzle throws carries the statement and its parameters: exactly what must not be logged.
+      expect(String((error as Error).message)).toContain(email);
+
+      const lines: string[] = [];
+      const logger = createLogger(
+        'info',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      );
+      logger.error({ err: error }, 'insert failed');
+      logger.error({ err: (error as Error).message }, 'insert failed, as text');
+      const output = lines.join('');
+      for (const leak of [email, 'hash-fedcba9876543210', 'insert into', 'params']) {
+        expect(output.toLowerCase()).not.toContain(leak);
+      }
+      const first = JSON.parse(lines[0]!) as { err: { code?: string; constraint?: string } };
+      expect(first.err.code).toBe('23505');
+      expect(first.err.constraint).toMatch(/email/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('keeps the message and stack of an error that is not the database’s', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const error = Object.assign(new TypeError('cannot read x of undefined'), {
+      response: { config: { data: 'access_token=access-sandbox-LEAK' } },
+    });
+    logger.error({ err: error }, 'bug');
+    const line = JSON.parse(lines[0]!) as { err: { type: string; message: string; stack: string } };
+    expect(line.err.type).toBe('TypeError');
+    expect(line.err.message).toBe('cannot read x of undefined');
+    expect(line.err.stack).toContain('TypeError');
+    expect(lines[0]).not.toContain('access-sandbox-LEAK');
   });
 });

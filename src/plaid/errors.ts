@@ -89,8 +89,16 @@ export type PlaidErrorAction =
 /** Item statuses the policy can set ('good' is set by a successful sync, never by an error). */
 export type ErrorItemStatus = Exclude<ItemStatus, 'good'>;
 
+/**
+ * What the error says about the product that was called: `unsupported` (permanent for this item: the
+ * institution or the item's accounts do not offer it) or `not_ready` (Plaid is still preparing it).
+ */
+export type ProductState = 'unsupported' | 'not_ready';
+
 export interface PlaidErrorClassification {
   action: PlaidErrorAction;
+  /** Set when the error is about the product called rather than the item or the request. */
+  productState?: ProductState;
   /** The item's new status, when the error says something about the item's health. */
   itemStatus?: ErrorItemStatus;
   /** For 'retry': the smallest sensible delay; use it as `baseMs` of `backoffMs` for later attempts. */
@@ -172,9 +180,10 @@ export function classifyPlaidError(error: PlaidErrorLike): PlaidErrorClassificat
   if (needsUserCodes.has(errorCode)) return { action: 'needs_user', itemStatus: 'login_required' };
   if (pendingExpirationCodes.has(errorCode))
     return { action: 'needs_user', itemStatus: 'pending_expiration' };
-  if (productUnavailableCodes.has(errorCode)) return { action: 'product_unavailable' };
+  if (productUnavailableCodes.has(errorCode))
+    return { action: 'product_unavailable', productState: 'unsupported' };
   if (errorCode === 'PRODUCT_NOT_READY')
-    return { action: 'retry', retryAfterMs: retryDelays.productNotReady };
+    return { action: 'retry', retryAfterMs: retryDelays.productNotReady, productState: 'not_ready' };
   if (institutionTransientCodes.has(errorCode))
     return { action: 'retry', retryAfterMs: retryDelays.institution };
   if (errorCode === 'PLANNED_MAINTENANCE')

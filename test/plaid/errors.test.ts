@@ -34,7 +34,6 @@ describe('classifyPlaidError: Plaid errors become item state', () => {
     ['INSTITUTION_ERROR', 'INSTITUTION_DOWN', 400, retryDelays.institution],
     ['INSTITUTION_ERROR', 'INSTITUTION_NOT_RESPONDING', 400, retryDelays.institution],
     ['INSTITUTION_ERROR', 'INSTITUTION_NOT_AVAILABLE', 400, retryDelays.institution],
-    ['ITEM_ERROR', 'PRODUCT_NOT_READY', 400, retryDelays.productNotReady],
     ['NETWORK', 'TIMEOUT', null, retryDelays.network],
     ['NETWORK', 'NETWORK_ERROR', null, retryDelays.network],
   ])('should retry %s/%s (HTTP %s) without touching the item', (type, code, status, delay) => {
@@ -57,7 +56,18 @@ describe('classifyPlaidError: Plaid errors become item state', () => {
     'NO_INVESTMENT_ACCOUNTS',
     'NO_LIABILITY_ACCOUNTS',
   ])('should turn the product off on %s', (code) => {
-    expect(classifyPlaidError(plaidError('ITEM_ERROR', code))).toEqual({ action: 'product_unavailable' });
+    expect(classifyPlaidError(plaidError('ITEM_ERROR', code))).toEqual({
+      action: 'product_unavailable',
+      productState: 'unsupported',
+    });
+  });
+
+  it('should retry PRODUCT_NOT_READY later and say the product is not ready', () => {
+    expect(classifyPlaidError(plaidError('ITEM_ERROR', 'PRODUCT_NOT_READY', 400))).toEqual({
+      action: 'retry',
+      retryAfterMs: retryDelays.productNotReady,
+      productState: 'not_ready',
+    });
   });
 
   it('should say the item is gone on ITEM_NOT_FOUND', () => {

@@ -92,19 +92,33 @@ describe.each(databaseKinds())('sync errors (%s)', (kind) => {
     expect(h.calls).toEqual([]);
   });
 
-  it('should skip products the institution does not support and still finish the sync', async () => {
+  it('should sync only the accounts of an item linked without a data product, and finish', async () => {
     const item = await link({ institutionId: 'ins_109512', products: [Products.Auth] });
+    h.calls.length = 0;
+    const result = await h.sync.syncItem(userId, item.id, { trigger: 'link' });
+    expect(result.products.map((p) => [p.product, p.status])).toEqual([['accounts', 'succeeded']]);
+    expect(h.calls).toEqual(['accountsGet']);
+    expect(result.status).toBe('succeeded');
+    const row = await itemRow(h.db, userId, item.id);
+    expect(row.status).toBe('good');
+    expect(row.lastSyncedAt).not.toBeNull();
+  });
+
+  it('should skip a product Plaid does not support for the item and still finish the sync', async () => {
+    const item = await link();
+    await h.control('POST', '/__emulator/faults', {
+      endpoint: '/transactions/sync',
+      error_code: 'PRODUCTS_NOT_SUPPORTED',
+      count: 1,
+    });
     const result = await h.sync.syncItem(userId, item.id, { trigger: 'link' });
     const byProduct = Object.fromEntries(result.products.map((p) => [p.product, p]));
-    expect(byProduct.accounts?.status).toBe('succeeded');
     expect(byProduct.transactions).toMatchObject({
       status: 'skipped',
       error: { errorCode: 'PRODUCTS_NOT_SUPPORTED', action: 'product_unavailable', retryable: false },
     });
     expect(result.status).toBe('succeeded');
-    const row = await itemRow(h.db, userId, item.id);
-    expect(row.status).toBe('good');
-    expect(row.lastSyncedAt).not.toBeNull();
+    expect((await itemRow(h.db, userId, item.id)).lastSyncedAt).not.toBeNull();
   });
 
   it('should refuse another user’s item as if it did not exist', async () => {

@@ -1,12 +1,14 @@
-import { and, asc, eq, gt, max, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, max, ne, sql } from 'drizzle-orm';
 import type { Database, DatabaseHandle } from '../client.js';
 import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
 import {
   accounts,
   institutions,
+  itemProducts,
   plaidItems,
   plaidPayloads,
   syncRuns,
+  type ItemProductStatus,
   type ItemStatus,
 } from '../schema/index.js';
 
@@ -27,7 +29,14 @@ export interface ItemSummaryRow {
   newAccountsAvailableAt: Date | null;
   createdAt: Date;
   accountsCount: number;
+  /** The item's `item_products` rows (products never attempted have none). */
+  productStates: ItemProductStateRow[];
 }
+
+export type ItemProductStateRow = Pick<
+  typeof itemProducts.$inferSelect,
+  'product' | 'status' | 'since' | 'checkedAt' | 'reason'
+>;
 
 /** The newest `finished_at` of a succeeded run, per item and product. */
 export interface LastSuccessfulSyncRow {
@@ -41,6 +50,25 @@ export interface ItemHealthRow {
   status: ItemStatus;
   lastSyncedAt: Date | null;
   institutionName: string | null;
+}
+
+interface StoredProductState {
+  product: ItemProductStateRow['product'];
+  status: ItemProductStatus;
+  since: string;
+  checkedAt: string;
+  reason: unknown;
+}
+
+function productStatesFromJson(value: unknown): ItemProductStateRow[] {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as StoredProductState[] | null;
+  return (rows ?? []).map((r) => ({
+    product: r.product,
+    status: r.status,
+    since: new Date(r.since),
+    checkedAt: new Date(r.checkedAt),
+    reason: r.reason ?? null,
+  }));
 }
 
 /** Plaid items and their institutions. Every read of user data takes the user id. */
@@ -206,6 +234,14 @@ export function createItemsRepository(db: Database) {
             sql<number>`(select count(*) from ${accounts} where ${accounts.itemId} = ${plaidItems.id})`.mapWith(
               Number,
             ),
+          productStates: sql<StoredProductState[]>`coalesce((
+            select json_agg(json_build_object(
+              'product', ${itemProducts.product}, 'status', ${itemProducts.status},
+              'since', ${itemProducts.since}, 'checkedAt', ${itemProducts.checkedAt},
+              'reason', ${itemProducts.reason}))
+            from ${itemProducts}
+            where ${itemProducts.itemId} = ${plaidItems.id} and ${itemProducts.userId} = ${userId}
+          ), '[]'::json)`.mapWith(productStatesFromJson),
         })
         .from(plaidItems)
         .leftJoin(institutions, eq(institutions.id, plaidItems.institutionId))
@@ -213,6 +249,84 @@ export function createItemsRepository(db: Database) {
           and(eq(plaidItems.userId, userId), itemId === undefined ? undefined : eq(plaidItems.id, itemId)),
         )
         .orderBy(asc(plaidItems.createdAt), asc(plaidItems.id));
+    },
+
+    /** The item's product states (`item_products`); products never attempted have no row. */
+    async listProductStates(userId: string, itemId: string): Promise<ItemProductStateRow[]> {
+      return db
+        .select({
+          product: itemProducts.product,
+          status: itemProducts.status,
+          since: itemProducts.since,
+          checkedAt: itemProducts.checkedAt,
+          reason: itemProducts.reason,
+        })
+        .from(itemProducts)
+        .where(and(eq(itemProducts.userId, userId), eq(itemProducts.itemId, itemId)));
+    },
+
+    /**
+     * Records what a sync saw of a product: `since` moves only when the status changes; `checkedAt` and
+     * the reason are always the latest.
+     */
+    async saveProductState(
+      userId: string,
+      itemId: string,
+      state: {
+        product: ItemProductStateRow['product'];
+        status: ItemProductStatus;
+        at: Date;
+        reason: unknown;
+      },
+    ): Promise<void> {
+      await db
+        .insert(itemProducts)
+        .values({
+          userId,
+          itemId,
+          product: state.product,
+          status: state.status,
+          since: state.at,
+          checkedAt: state.at,
+          reason: state.reason ?? null,
+        })
+        .onConflictDoUpdate({
+          target: [itemProducts.itemId, itemProducts.product],
+          set: {
+            since: sql`case when ${itemProducts.status} = excluded.status then ${itemProducts.since} else excluded.since end`,
+            status: sql`excluded.status`,
+            checkedAt: sql`excluded.checked_at`,
+            reason: sql`excluded.reason`,
+          },
+          setWhere: eq(itemProducts.userId, userId),
+        });
+    },
+
+    /** Forgets `unsupported` verdicts (of the given products, or all), so the next sync asks Plaid again. */
+    async clearUnsupportedProducts(
+      userId: string,
+      itemId: string,
+      products?: ItemProductStateRow['product'][],
+    ): Promise<void> {
+      if (products?.length === 0) return;
+      await db
+        .delete(itemProducts)
+        .where(
+          and(
+            eq(itemProducts.userId, userId),
+            eq(itemProducts.itemId, itemId),
+            eq(itemProducts.status, 'unsupported'),
+            products ? inArray(itemProducts.product, products) : undefined,
+          ),
+        );
+    },
+
+    /** Plaid's products of the item as its latest answer lists them. */
+    async setPlaidProducts(userId: string, itemId: string, products: string[]): Promise<void> {
+      await db
+        .update(plaidItems)
+        .set({ products })
+        .where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
     },
 
     /** Per item (or for one item) and product: when a sync run last succeeded (sync_runs). */

@@ -9,7 +9,11 @@
 
 import type { Transaction } from 'plaid';
 import type { Database } from '../../db/client.js';
-import { createItemsRepository, type PlaidItemRow } from '../../db/repositories/items.js';
+import {
+  createItemsRepository,
+  type ItemProductStateRow,
+  type PlaidItemRow,
+} from '../../db/repositories/items.js';
 import { createSyncDataRepository, type TransactionsSyncSession } from '../../db/repositories/sync-data.js';
 import {
   createSyncRunsRepository,
@@ -32,7 +36,14 @@ import {
 } from '../../plaid/mappers.js';
 import type { AnalyticsMaterializers, RefreshOutcome } from '../analytics/materializers.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
-import { describeSyncError, ITEM_STOPPING_ACTIONS, type SyncRunError } from './run-errors.js';
+import { linkedSyncProducts, plaidProductsOf, syncPlan } from './products.js';
+import {
+  describeSyncError,
+  internalSyncError,
+  ITEM_STOPPING_ACTIONS,
+  productStateOf,
+  type SyncRunError,
+} from './run-errors.js';
 import { paginateTransactionsSync, SYNC_PAGE_SIZE } from './transactions-update.js';
 
 /** First investment-transactions pull: Plaid's maximum history; later pulls: a sliding window. */
@@ -107,15 +118,16 @@ interface RunContext {
   payloadWrites: Promise<void>[];
   /** Where raw payloads go while a transactions update holds its database transaction. */
   payloadSink?: Pick<TransactionsSyncSession, 'savePayload'>;
+  /** What the accounts step learnt about the item, for choosing the products that follow. */
+  observed: ItemObservations;
 }
 
-const PRODUCTS: readonly SyncProduct[] = [
-  'accounts',
-  'transactions',
-  'holdings',
-  'investment_transactions',
-  'liabilities',
-];
+interface ItemObservations {
+  /** The item's Plaid products as `/accounts/get` listed them. */
+  plaidProducts?: string[];
+  /** Accounts that were not there before (update mode, new accounts shared): worth asking again. */
+  newAccounts?: boolean;
+}
 
 export function createSyncService(deps: SyncServiceDeps) {
   const items = createItemsRepository(deps.db);
@@ -180,6 +192,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       }),
     );
     const added = saved.filter((s) => !before.has(s.plaidAccountId)).length;
+    ctx.observed.plaidProducts = plaidProductsOf(response.item);
+    ctx.observed.newAccounts = before.size > 0 && added > 0;
     return { added, modified: saved.length - added, removed: 0 };
   }
 
@@ -388,6 +402,105 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /**
+   * Keeps the item's Plaid products as `/accounts/get` listed them, and forgets `unsupported` verdicts
+   * that may no longer hold: all of them when the item gained accounts, a product's own when Plaid lists
+   * it anew. Returns the item's Plaid products.
+   */
+  async function reconcilePlaidProducts(
+    userId: string,
+    item: PlaidItemRow,
+    observed: ItemObservations,
+    states: Map<SyncProduct, ItemProductStateRow>,
+  ): Promise<string[]> {
+    const latest = observed.plaidProducts;
+    const stored = [...item.products].sort();
+    let forget: SyncProduct[] = [];
+    if (latest && latest.join() !== stored.join()) {
+      await items.setPlaidProducts(userId, item.id, latest);
+      const before = new Set(linkedSyncProducts(stored));
+      forget = linkedSyncProducts(latest).filter((p) => !before.has(p));
+    }
+    if (observed.newAccounts) forget = [...states.keys()];
+    forget = forget.filter((p) => states.get(p)?.status === 'unsupported');
+    if (forget.length > 0) {
+      await items.clearUnsupportedProducts(userId, item.id, forget);
+      for (const p of forget) states.delete(p);
+    }
+    return latest ?? stored;
+  }
+
+  /** Closes the queued rows of products this sync does not run, saying why. */
+  async function skipProductsNotRun(
+    userId: string,
+    queuedRunIds: ReadonlyMap<SyncProduct, string>,
+    plan: readonly SyncProduct[],
+    plaidProducts: readonly string[],
+    states: ReadonlyMap<SyncProduct, ItemProductStateRow>,
+  ): Promise<void> {
+    const linked = new Set(linkedSyncProducts(plaidProducts));
+    for (const [product, runId] of queuedRunIds) {
+      if (plan.includes(product)) continue;
+      const state = states.get(product);
+      const why = linked.has(product)
+        ? `Plaid said on ${state?.since.toISOString() ?? 'an earlier sync'} that ${product} is unsupported for this item`
+        : `the item has no Plaid product that provides ${product}`;
+      await runs.skipQueuedRuns(
+        userId,
+        [runId],
+        now(),
+        internalSyncError('ProductNotSynced', why, {
+          action: 'product_off',
+          retryable: false,
+          retryAfterMs: null,
+        }),
+      );
+    }
+  }
+
+  /** Writes the product's state when the run said something about it (unchanged states are not rewritten). */
+  async function recordProductState(
+    userId: string,
+    itemId: string,
+    states: Map<SyncProduct, ItemProductStateRow>,
+    result: ProductRunResult,
+  ): Promise<void> {
+    const at = now();
+    const current = states.get(result.product);
+    if (result.status === 'succeeded') {
+      if (current === undefined || current.status === 'active') return;
+      await items.saveProductState(userId, itemId, {
+        product: result.product,
+        status: 'active',
+        at,
+        reason: null,
+      });
+      states.set(result.product, {
+        product: result.product,
+        status: 'active',
+        since: at,
+        checkedAt: at,
+        reason: null,
+      });
+      return;
+    }
+    const status = result.error ? productStateOf(result.error) : null;
+    if (!status) return;
+    await items.saveProductState(userId, itemId, {
+      product: result.product,
+      status,
+      at,
+      reason: result.error,
+    });
+    states.set(result.product, {
+      product: result.product,
+      status,
+      since: current?.status === status ? current.since : at,
+      checkedAt: at,
+      reason: result.error,
+    });
+  }
+
+  /**
    * Syncs every product of one item of `userId`. Throws `notFound` for an item that is not the caller's.
    * Never throws for Plaid errors: they end up in the product runs, the item's status and the result.
    */
@@ -396,13 +509,16 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (!item) throw errors.notFound('item', itemId);
     const queuedRunIds = await queuedRunsByProduct(userId, options.runIds ?? []);
     if (BLOCKED_ITEM_STATUSES.has(item.status)) {
-      await runs.skipQueuedRuns(userId, [...queuedRunIds.values()], now(), {
-        kind: 'internal',
-        name: 'ItemNeedsOwner',
-        message: `the item is ${item.status}; it is not synced until its owner repairs it`,
-        retryable: false,
-        retryAfterMs: null,
-      });
+      await runs.skipQueuedRuns(
+        userId,
+        [...queuedRunIds.values()],
+        now(),
+        internalSyncError(
+          'ItemNeedsOwner',
+          `the item is ${item.status}; it is not synced until its owner repairs it`,
+          { action: 'item_blocked', retryable: false, retryAfterMs: null },
+        ),
+      );
       const analytics = await refreshAfterSync(userId, itemId, false);
       return {
         itemId,
@@ -417,19 +533,50 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
 
     const accessToken = decryptItemAccessToken(deps.cipher, item);
-    const base = { userId, item, accessToken, today: formatDate(now()) };
+    const observed: ItemObservations = {};
+    const base = { userId, item, accessToken, today: formatDate(now()), observed };
+    const states = new Map((await items.listProductStates(userId, itemId)).map((s) => [s.product, s]));
     const results: ProductRunResult[] = [];
     let itemStatus: ItemStatus = item.status;
-    for (const product of PRODUCTS) {
+    /** Runs one product and records what it says about the product and the item; true: stop here. */
+    async function run(product: SyncProduct): Promise<boolean> {
       const result = await runProduct(base, product, options.trigger, queuedRunIds);
       results.push(result);
+      await recordProductState(userId, itemId, states, result);
       const error = result.error;
       if (error?.kind === 'plaid' && error.itemStatus) {
         itemStatus = error.itemStatus;
         await items.setStatus(userId, itemId, error.itemStatus, error);
       }
-      if (error?.kind === 'plaid' && (ITEM_STOPPING_ACTIONS.has(error.action) || error.itemStatus)) break;
+      return (
+        error?.kind === 'plaid' && (ITEM_STOPPING_ACTIONS.has(error.action) || error.itemStatus !== null)
+      );
     }
+
+    // Accounts always, first: its answer lists the item's Plaid products, which decide the rest.
+    let stopped = await run('accounts');
+    if (!stopped) {
+      const plaidProducts = await reconcilePlaidProducts(userId, item, observed, states);
+      const plan = syncPlan(plaidProducts, [...states.values()]);
+      await skipProductsNotRun(userId, queuedRunIds, plan, plaidProducts, states);
+      for (const product of plan) {
+        if (product === 'accounts') continue;
+        stopped = await run(product);
+        if (stopped) break;
+      }
+    }
+    // Queued rows of products the run did not reach (the item needs its owner): closed, never left queued.
+    const reached = new Set(results.map((r) => r.product));
+    await runs.skipQueuedRuns(
+      userId,
+      [...queuedRunIds].filter(([product]) => !reached.has(product)).map(([, id]) => id),
+      now(),
+      internalSyncError('ItemNeedsOwner', `the sync stopped: the item is ${itemStatus}`, {
+        action: 'item_blocked',
+        retryable: false,
+        retryAfterMs: null,
+      }),
+    );
 
     const ok = results.every((r) => r.status !== 'failed');
     if (ok) await items.markSynced(userId, itemId, now());

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { itemStatuses, type syncProducts } from '../../db/schema/index.js';
+import { itemStatuses, syncProducts } from '../../db/schema/index.js';
 import type { ItemsService } from '../../domain/items/service.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { idParams } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
+import { syncErrorSchema } from '../schemas/sync-error.js';
 
 const EXAMPLE_ITEM_ID = '8d2f3b9e-6a41-4c1e-9a57-0b3c2d1e4f50';
 const lastSync = z.iso.datetime().nullable();
@@ -25,7 +26,33 @@ export const itemSchema = z
     needs_update: z
       .boolean()
       .describe('True for login_required and pending_expiration, or when new accounts are available'),
-    products: z.array(z.string()).describe('Plaid products enabled on the item'),
+    products: z
+      .array(z.string())
+      .describe('Plaid products of the item (Plaid’s products, billed_products and consented_products)'),
+    sync_products: z
+      .array(
+        z.object({
+          product: z.enum(syncProducts),
+          status: z
+            .enum(['active', 'not_ready', 'unsupported', 'not_linked'])
+            .describe(
+              'active: synced; not_ready: Plaid is still preparing it (tried again by the next sync); ' +
+                'unsupported: Plaid said the institution or the item’s accounts do not have it, so it is ' +
+                'not called any more (until the item gains accounts or Plaid lists the product anew); ' +
+                'not_linked: the item has no Plaid product that provides it',
+            ),
+          since: z.iso
+            .datetime()
+            .nullable()
+            .describe('When the product entered this status (null: not seen yet)'),
+          checked_at: z.iso.datetime().nullable().describe('When a sync last saw this status'),
+          reason: syncErrorSchema.nullable().describe('Why it is not active: the error Plaid answered'),
+        }),
+      )
+      .describe(
+        'Every sync product (accounts always, transactions, holdings, investment_transactions, ' +
+          'liabilities) and whether the sync calls it for this item',
+      ),
     last_synced_at: z.iso
       .datetime()
       .nullable()
@@ -69,6 +96,36 @@ export const itemSchema = z
       status: 'login_required',
       needs_update: true,
       products: ['investments', 'liabilities', 'transactions'],
+      sync_products: [
+        { product: 'accounts', status: 'active', since: null, checked_at: null, reason: null },
+        { product: 'transactions', status: 'active', since: null, checked_at: null, reason: null },
+        { product: 'holdings', status: 'active', since: null, checked_at: null, reason: null },
+        { product: 'investment_transactions', status: 'active', since: null, checked_at: null, reason: null },
+        {
+          product: 'liabilities',
+          status: 'unsupported',
+          since: '2025-06-01T12:00:05.000Z',
+          checked_at: '2025-06-01T12:00:05.000Z',
+          reason: {
+            source: 'plaid',
+            code: 'NO_LIABILITY_ACCOUNTS',
+            message: 'No liability accounts were found for this item.',
+            action: 'product_unavailable',
+            retryable: false,
+            retry_after_ms: null,
+            item_status: null,
+            plaid: {
+              error_type: 'ITEM_ERROR',
+              error_code: 'NO_LIABILITY_ACCOUNTS',
+              error_message: 'No liability accounts were found for this item.',
+              display_message: null,
+              request_id: 'm8MDnv9okwxFNBV',
+              http_status: 400,
+              endpoint: '/liabilities/get',
+            },
+          },
+        },
+      ],
       last_synced_at: '2026-01-30T06:00:12.000Z',
       last_successful_sync: {
         accounts: '2026-01-31T06:00:03.000Z',

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { itemStatuses, syncProducts, syncRunStatuses, syncTriggers } from '../../db/schema/index.js';
 import type { SyncRequestsService } from '../../domain/sync/requests.js';
+import { toSyncErrorView } from '../../domain/sync/run-errors.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/problem.js';
+import { syncErrorSchema } from '../schemas/sync-error.js';
 
 const triggeredSchema = z
   .object({
@@ -34,25 +36,12 @@ const runSchema = z
     cursor_before: z.string().nullable().describe('Plaid /transactions/sync cursor before the run'),
     cursor_after: z.string().nullable().describe('The cursor committed with the data (transactions only)'),
     plaid_request_ids: z.array(z.string()),
-    error: z
-      .object({ code: z.string(), message: z.string(), retryable: z.boolean() })
-      .nullable()
-      .describe('Why the run failed or was skipped'),
+    error: syncErrorSchema.nullable().describe('Why the run failed or was skipped'),
   })
   .meta({ id: 'SyncRun' });
 
 function iso(value: Date | null): string | null {
   return value ? value.toISOString() : null;
-}
-
-function describeError(error: unknown): { code: string; message: string; retryable: boolean } | null {
-  if (!error || typeof error !== 'object') return null;
-  const e = error as Record<string, unknown>;
-  const code =
-    typeof e.error_code === 'string' ? e.error_code : typeof e.name === 'string' ? e.name : 'ERROR';
-  const message =
-    typeof e.error_message === 'string' ? e.error_message : typeof e.message === 'string' ? e.message : '';
-  return { code, message, retryable: e.retryable === true };
 }
 
 export const syncRoutes: FastifyPluginAsyncZod<{ syncRequests: SyncRequestsService }> = async (
@@ -67,8 +56,10 @@ export const syncRoutes: FastifyPluginAsyncZod<{ syncRequests: SyncRequestsServi
         operationId: 'triggerSync',
         summary: 'Sync my items now (all of them, or one)',
         description:
-          'Queues a sync of every product of each item (accounts and balances, transactions, holdings, ' +
-          'investment transactions, liabilities). Answers 202 at once with the ledger rows to follow in ' +
+          'Queues a sync of each item: accounts and balances always, plus the products the item has ' +
+          '(transactions; holdings and investment transactions; liabilities), except those Plaid said ' +
+          'are unsupported for it (see `sync_products` in `GET /v1/items`). Answers 202 at once with ' +
+          'the ledger rows to follow in ' +
           '`GET /v1/sync/runs`. A sync already pending for an item absorbs the request.',
         tags: ['sync'],
         security: bearerSecurity,
@@ -146,7 +137,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ syncRequests: SyncRequestsServi
           cursor_before: r.cursorBefore,
           cursor_after: r.cursorAfter,
           plaid_request_ids: r.plaidRequestIds,
-          error: describeError(r.error),
+          error: toSyncErrorView(r.error),
         })),
       };
     },

@@ -2,6 +2,7 @@ import { AppError } from '../../errors/app-error.js';
 import type { PlaidItemRow } from '../../db/repositories/items.js';
 import type { ItemLocksRepository } from '../../db/repositories/item-locks.js';
 import type { SyncRunsRepository } from '../../db/repositories/sync-runs.js';
+import { internalSyncError } from '../../domain/sync/run-errors.js';
 import type { SyncService, SyncItemResult } from '../../domain/sync/service.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SyncItemJob } from '../registry.js';
@@ -55,13 +56,20 @@ export function createSyncItemHandler(deps: SyncItemHandlerDeps) {
       const afterSeconds = Math.min(DEFER_MAX_SECONDS, Math.max(1, await deps.locks.secondsLeft(itemId)));
       const requeued = await deps.deferSync(job.data, afterSeconds);
       if (!requeued) {
-        await deps.runs.skipQueuedRuns(userId, job.data.runIds, now(), {
-          kind: 'internal',
-          name: 'Absorbed',
-          message: 'another sync of this item was already pending; it covers this request',
-          retryable: false,
-          retryAfterMs: null,
-        });
+        await deps.runs.skipQueuedRuns(
+          userId,
+          job.data.runIds,
+          now(),
+          internalSyncError(
+            'Absorbed',
+            'another sync of this item was already pending; it covers this request',
+            {
+              action: 'absorbed',
+              retryable: false,
+              retryAfterMs: null,
+            },
+          ),
+        );
       }
       deps.logger.info({ ...log, afterSeconds, requeued }, 'item is being synced by another worker');
       return { status: 'deferred', absorbed: !requeued, afterSeconds };
@@ -82,8 +90,24 @@ export function createSyncItemHandler(deps: SyncItemHandlerDeps) {
     renewal.unref();
     let result: SyncItemResult;
     try {
-      const abandoned = await deps.locks.abandonRunningRuns(userId, itemId, now());
-      if (abandoned > 0) deps.logger.warn({ ...log, abandoned }, 'closed the runs of a worker that stopped');
+      const abandoned = await deps.locks.takeOverRuns({
+        userId,
+        itemId,
+        runIds: job.data.runIds,
+        at: now(),
+        lostRunError: internalSyncError(
+          'WorkerLost',
+          'the worker running this sync stopped before it finished; the sync was run again',
+          { action: 'retry', retryable: true, retryAfterMs: null },
+        ),
+        supersededRunError: internalSyncError(
+          'WorkerLost',
+          'the worker that was to run this product stopped; the sync that took the item over runs it',
+          { action: 'absorbed', retryable: false, retryAfterMs: null },
+        ),
+      });
+      if (abandoned.running + abandoned.queued > 0)
+        deps.logger.warn({ ...log, abandoned }, 'closed the runs of a worker that stopped');
       result = await deps.sync.syncItem(userId, itemId, {
         trigger: job.retryCount > 0 ? 'retry' : job.data.trigger,
         runIds: job.data.runIds,

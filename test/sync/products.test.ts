@@ -5,11 +5,12 @@
  * the ledger says why a run was skipped or failed, in the published schemas.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { and, eq } from 'drizzle-orm';
 import { Products } from 'plaid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createItemsRepository } from '../../src/db/repositories/items.js';
 import { createSyncRunsRepository } from '../../src/db/repositories/sync-runs.js';
-import { syncProducts } from '../../src/db/schema/index.js';
+import { accounts, syncProducts } from '../../src/db/schema/index.js';
 import { plannedSyncProducts } from '../../src/domain/sync/products.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -165,6 +166,27 @@ describe.each(databaseKinds())('products an item has (%s)', (kind) => {
       expect.objectContaining({ name: 'ProductNotSynced', action: 'product_off' }),
     ]);
     expect(rows.every((r) => r.status !== 'queued')).toBe(true);
+  });
+
+  it('should ask Plaid again about an unsupported product once the item gains an account', async () => {
+    const item = await link();
+    await fault('/investments/holdings/get', 'NO_INVESTMENT_ACCOUNTS');
+    await h.sync.syncItem(userId, item.id, { trigger: 'link' });
+    expect((await syncProductsOf(item.id)).holdings?.status).toBe('unsupported');
+
+    // An account this item did not have before (as after update mode with account selection): here one
+    // of ours is forgotten, so the next /accounts/get brings it as new.
+    const [account] = await h.db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(and(eq(accounts.userId, userId), eq(accounts.itemId, item.id)))
+      .limit(1);
+    await h.db.delete(accounts).where(eq(accounts.id, account!.id));
+    h.calls.length = 0;
+    const again = await h.sync.syncItem(userId, item.id, { trigger: 'manual' });
+    expect(h.calls).toContain('investmentsHoldingsGet');
+    expect(again.products.find((p) => p.product === 'holdings')?.status).toBe('succeeded');
+    expect((await syncProductsOf(item.id)).holdings?.status).toBe('active');
   });
 
   it('should record a product that is not ready yet and call it again at the next sync', async () => {

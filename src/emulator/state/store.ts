@@ -134,7 +134,10 @@ export class EmulatorStore {
     return institution;
   }
 
-  /** Links an item: institution health, product support (`resolveLinkProducts`), then fixture or Sandbox credentials. */
+  /**
+   * Links an item: institution health, its products (`resolveLinkProducts`), then fixture or Sandbox
+   * credentials.
+   */
   link(request: LinkRequest): EmulatedItem {
     const institution = this.institution(request.institutionId);
     if (institution.health === 'down') throw new PlaidApiError('INSTITUTION_DOWN');

@@ -382,7 +382,7 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
         merchant: null,
         plaidCents: -4_000,
         primary: 'TRANSFER_IN',
-        detailed: 'TRANSFER_IN_DEPOSIT',
+        detailed: 'TRANSFER_IN_ACCOUNT_TRANSFER',
       });
   }
   // A few pending card transactions in the last days.

@@ -5,6 +5,7 @@ import { addDays, daysBetween } from '../../src/lib/dates.js';
 import { toUnits } from '../../src/lib/money.js';
 import {
   CROSS_CURRENCY_MAX_DAYS,
+  NOT_ACCOUNT_TO_ACCOUNT,
   REFERENCE_RATE_BANDS,
   TRANSFER_MAX_DAYS,
   matchTransfers,
@@ -32,8 +33,9 @@ function leg(
   amount: string,
   category: string | null,
   currency?: string,
+  detailed: string | null = null,
 ): TransferCandidate {
-  return { id, ...accounts[account], ...(currency ? { currency } : {}), date, amount, category };
+  return { id, ...accounts[account], ...(currency ? { currency } : {}), date, amount, category, detailed };
 }
 
 const sorted = (matches: TransferMatch[]) =>
@@ -187,6 +189,18 @@ describe('matchTransfers: across currencies', () => {
       ];
       expect(matchTransfers(rows), `${outCategory} → ${inCategory}`).toEqual([]);
     }
+  });
+
+  it('never takes a cash withdrawal, a cash deposit or a loan disbursement for a cross-currency leg', () => {
+    const pair = (outDetailed: string | null, inDetailed: string | null) =>
+      matchTransfers([
+        leg('usd-out', 'checking', '2026-03-02', '-200.00', 'TRANSFER_OUT', undefined, outDetailed),
+        leg('eur-in', 'euro', '2026-03-02', '180.00', 'TRANSFER_IN', undefined, inDetailed),
+      ]);
+    expect(pair('TRANSFER_OUT_ACCOUNT_TRANSFER', 'TRANSFER_IN_ACCOUNT_TRANSFER')).toHaveLength(1);
+    expect(pair('TRANSFER_OUT_WITHDRAWAL', 'TRANSFER_IN_ACCOUNT_TRANSFER')).toEqual([]);
+    expect(pair('TRANSFER_OUT_ACCOUNT_TRANSFER', 'TRANSFER_IN_DEPOSIT')).toEqual([]);
+    expect(pair(null, 'TRANSFER_IN_CASH_ADVANCES_AND_LOANS')).toEqual([]);
   });
 
   it('never pairs two legs of one account, even in different currencies', () => {
@@ -343,6 +357,12 @@ describe('matchTransfers properties', () => {
     category: fc.constantFrom(...categories),
     // Now and then a transaction in another currency than its account's.
     currency: fc.option(fc.constantFrom('USD', 'EUR', 'PLN'), { freq: 4 }),
+    detailed: fc.constantFrom(
+      null,
+      'TRANSFER_OUT_WITHDRAWAL',
+      'TRANSFER_IN_DEPOSIT',
+      'TRANSFER_IN_ACCOUNT_TRANSFER',
+    ),
   });
   const rowsArb = fc
     .uniqueArray(fc.tuple(fc.uuid(), rowArb), {
@@ -358,6 +378,7 @@ describe('matchTransfers properties', () => {
           `${r.out ? '-' : ''}${r.amount}`,
           r.category,
           r.currency ?? undefined,
+          r.detailed,
         ),
       ),
     );
@@ -399,6 +420,8 @@ describe('matchTransfers properties', () => {
           } else {
             expect(inflow.currency).not.toBe(out.currency);
             expect([out.category, inflow.category]).toEqual(['TRANSFER_OUT', 'TRANSFER_IN']);
+            expect(NOT_ACCOUNT_TO_ACCOUNT.has(out.detailed ?? '')).toBe(false);
+            expect(NOT_ACCOUNT_TO_ACCOUNT.has(inflow.detailed ?? '')).toBe(false);
             expect(days).toBeLessThanOrEqual(CROSS_CURRENCY_MAX_DAYS);
             expect(m.reason).toBe(
               rateBandFor(out.currency, inflow.currency)

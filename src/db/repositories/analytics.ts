@@ -278,6 +278,10 @@ export function createAnalyticsRepository(db: Database) {
           category: sql<
             string | null
           >`coalesce(${transactions.userCategory}, ${transactions.categoryPrimary})`,
+          // Plaid's detailed category says more than its primary one only while the owner has not overridden it.
+          detailed: sql<
+            string | null
+          >`case when ${transactions.userCategory} is null then ${transactions.categoryDetailed} end`,
         })
         .from(transactions)
         .innerJoin(accounts, eq(accounts.id, transactions.accountId))

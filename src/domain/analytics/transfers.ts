@@ -10,8 +10,9 @@ import { toUnits } from '../../lib/money.js';
  *    TRANSFER_MAX_DAYS apart, and at least one leg categorised as a transfer or a loan payment (or not
  *    categorised). Outflows in date order each take the closest unmatched inflow (ties: earlier, then id).
  * 2. `cross_currency_category_rate` — among the legs left: different accounts in different currencies, the
- *    outflow categorised TRANSFER_OUT and the inflow TRANSFER_IN, at most CROSS_CURRENCY_MAX_DAYS apart, and
- *    the implied rate (inflow ÷ outflow) inside the pair's band in REFERENCE_RATE_BANDS.
+ *    outflow categorised TRANSFER_OUT and the inflow TRANSFER_IN (neither a cash withdrawal, a cash or
+ *    cheque deposit nor a loan disbursement by its detailed category), at most CROSS_CURRENCY_MAX_DAYS
+ *    apart, and the implied rate (inflow ÷ outflow) inside the pair's band in REFERENCE_RATE_BANDS.
  * 3. `cross_currency_category_date` — the same, for a currency pair without a band: categories and dates
  *    alone (no amount check, as there is no rate to check it against).
  *
@@ -25,6 +26,15 @@ export const TRANSFER_MAX_DAYS = 5;
 /** A weekend plus the 5 business days an international (SWIFT) payment may take. */
 export const CROSS_CURRENCY_MAX_DAYS = 7;
 const TRANSFER_CATEGORIES = new Set(['TRANSFER_IN', 'TRANSFER_OUT', 'LOAN_PAYMENTS']);
+/**
+ * Plaid's detailed transfer categories of money that does not come from or go to another account of the
+ * owner (cash taken out, cash or cheques paid in, a lender's disbursement): never a cross-currency leg.
+ */
+export const NOT_ACCOUNT_TO_ACCOUNT = new Set([
+  'TRANSFER_OUT_WITHDRAWAL',
+  'TRANSFER_IN_DEPOSIT',
+  'TRANSFER_IN_CASH_ADVANCES_AND_LOANS',
+]);
 
 export const transferMatchReasons = [
   'same_currency_amount',
@@ -67,7 +77,10 @@ export interface TransferCandidate {
   /** Exact decimal string, our sign (negative = out). */
   amount: string;
   currency: string;
+  /** The owner's category, else Plaid's primary one. */
   category: string | null;
+  /** Plaid's detailed category, null when the owner set the category themselves. */
+  detailed: string | null;
 }
 
 export interface TransferMatch {
@@ -207,6 +220,7 @@ function matchCrossCurrency(rows: TransferCandidate[]): TransferMatch[] {
   const units = new Map<string, bigint>();
   for (const row of rows) {
     if (row.category !== 'TRANSFER_IN' && row.category !== 'TRANSFER_OUT') continue;
+    if (row.detailed !== null && NOT_ACCOUNT_TO_ACCOUNT.has(row.detailed)) continue;
     const value = toUnits(row.amount);
     units.set(row.id, value);
     if (row.category === 'TRANSFER_IN' && value > 0n) {

@@ -22,7 +22,7 @@ import { createReadCache, followReadModelChanges } from './http/read-cache.js';
 import { followItemHealthChanges } from './domain/accounts/service.js';
 import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
-import { errorsPlugin } from './http/plugins/errors.js';
+import { clientErrorHandler, errorsPlugin, frameworkErrorHandler } from './http/plugins/errors.js';
 import { openapiPlugin } from './http/plugins/openapi.js';
 import { responseSerializerCompiler } from './http/plugins/serializer.js';
 import { wellFormedValidatorCompiler } from './http/schemas/well-formed.js';
@@ -73,6 +73,9 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     logController: new LogController({ requestIdLogLabel: 'reqId' }),
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Fastify's and Node's own error replies as problem+json too (src/http/plugins/errors.ts).
+    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Every request's strings are checked for NUL and unpaired surrogates before its route's schema.

@@ -146,6 +146,22 @@ export const errors = {
       'Item still needs its owner',
       `Plaid still reports ${plaidCode} for item ${itemId}: complete Link update mode first.`,
     ),
+  // Raised by Fastify or Node's HTTP parser before any route runs (src/http/plugins/errors.ts).
+  badUrl: () =>
+    new AppError('BAD_URL', 400, 'Bad URL', 'The URL is not valid: a percent-encoding does not decode.'),
+  uriTooLong: () =>
+    new AppError('URI_TOO_LONG', 414, 'URI too long', 'A path segment of the URL is longer than allowed.'),
+  headersTooLarge: () =>
+    new AppError(
+      'HEADERS_TOO_LARGE',
+      431,
+      'Request header fields too large',
+      'The request line and headers are larger than the server accepts.',
+    ),
+  requestTimeout: () =>
+    new AppError('REQUEST_TIMEOUT', 408, 'Request timeout', 'The request did not arrive in time.'),
+  malformedRequest: () =>
+    new AppError('MALFORMED_REQUEST', 400, 'Malformed request', 'The request is not valid HTTP/1.1.'),
   internal: () =>
     new AppError(
       'INTERNAL_ERROR',

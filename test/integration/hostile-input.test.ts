@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,6 +282,70 @@ describe.each(databaseKinds())('hostile input on %s', (kind) => {
         expect(res.json()).toMatchObject({ code: 'INVALID_TOKEN', status: 401 });
         expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
       }
+    });
+  });
+
+  describe('framework errors are problem+json from the one handler', () => {
+    function expectProblemOf(res: Reply, status: number, code: string) {
+      expect(res.statusCode, res.body).toBe(status);
+      expect(String(res.headers['content-type'])).toContain('application/problem+json');
+      const body = res.json() as { code: string; status: number; request_id: string; instance: string };
+      expect(body).toMatchObject({ code, status });
+      expect(body.request_id).toBeTruthy();
+      expect(res.body).not.toMatch(/FST_ERR|\bat .*\.(ts|js):\d+/);
+      return body;
+    }
+
+    it('answers a URL that does not decode with 400 and a too long path parameter with 414', async () => {
+      expectProblemOf(await get('/v1/items/%E0%A4%A'), 400, 'BAD_URL');
+      expectProblemOf(await get(`/v1/items/${'a'.repeat(500)}`), 414, 'URI_TOO_LONG');
+    });
+
+    it('answers headers over the limit (431) and bytes that are not HTTP (400) from the parser, on a socket', async () => {
+      const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const { hostname, port } = new URL(address);
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(request));
+          let received = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (chunk: string) => (received += chunk));
+          socket.on('close', () => resolve(received));
+          socket.on('error', reject);
+        });
+      const parse = (response: string): Reply => {
+        const [head, ...rest] = response.split('\r\n\r\n');
+        const [statusLine, ...headerLines] = head!.split('\r\n');
+        const headers = Object.fromEntries(
+          headerLines.map((line) => [
+            line.slice(0, line.indexOf(':')).toLowerCase(),
+            line.slice(line.indexOf(':') + 1).trim(),
+          ]),
+        );
+        const body = rest.join('\r\n\r\n');
+        return { statusCode: Number(statusLine!.split(' ')[1]), headers, body, json: () => JSON.parse(body) };
+      };
+      const big = `GET /v1/me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`;
+      const tooLarge = parse(await raw(big));
+      const body = expectProblemOf(tooLarge, 431, 'HEADERS_TOO_LARGE');
+      expect(tooLarge.headers['x-request-id']).toBe(body.request_id);
+      expectProblemOf(parse(await raw('NOT HTTP AT ALL\r\n\r\n')), 400, 'MALFORMED_REQUEST');
+    });
+
+    it('sends WWW-Authenticate: Bearer with every 401, with error="invalid_token" for a refused token', async () => {
+      const none = await t.app.inject({ url: '/v1/me' });
+      expectProblemOf(none, 401, 'UNAUTHENTICATED');
+      expect(none.headers['www-authenticate']).toBe('Bearer');
+      const refused = await t.app.inject({ url: '/v1/me', headers: bearer('not-a-token') });
+      expectProblemOf(refused, 401, 'INVALID_TOKEN');
+      expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      const badLogin = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { email: 'nobody@example.com', password: 'not the password' },
+      });
+      expectProblemOf(badLogin, 401, 'INVALID_CREDENTIALS');
+      expect(badLogin.headers['www-authenticate']).toBe('Bearer');
     });
   });
 });

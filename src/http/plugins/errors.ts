@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -36,6 +39,10 @@ export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: n
   if (hasZodFastifySchemaValidationErrors(error)) return errors.validationFailed(fieldProblems(error));
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL':
+      return errors.badUrl();
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return errors.uriTooLong();
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -65,24 +72,88 @@ export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: n
   return errors.internal();
 }
 
+/** The RFC 9457 body of a problem: the same fields whoever writes it. */
+export function problemBody(error: AppError, instance: string, requestId: string) {
+  return {
+    type: `urn:finance-api:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+    instance,
+    code: error.code,
+    request_id: requestId,
+    ...(error.extra.errors ? { errors: error.extra.errors } : {}),
+  };
+}
+
+/** Every 401 names its scheme (RFC 9110 §11.6.1); the catalog's own challenge when it has one. */
+function headersOf(error: AppError): Record<string, string> {
+  const headers = error.extra.headers ?? {};
+  return error.status === 401 && !headers['www-authenticate']
+    ? { ...headers, 'www-authenticate': 'Bearer' }
+    : headers;
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
-  for (const [name, value] of Object.entries(error.extra.headers ?? {})) reply.header(name, value);
+  for (const [name, value] of Object.entries(headersOf(error))) reply.header(name, value);
+  // Also when no onRequest hook ran (errors raised before routing).
+  reply.header('x-request-id', request.id);
   return reply
     .code(error.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send({
-      type: `urn:finance-api:problem:${error.code.toLowerCase().replace(/_/g, '-')}`,
-      title: error.title,
-      status: error.status,
-      detail: error.detail,
-      instance: request.url.split('?')[0],
-      code: error.code,
-      request_id: request.id,
-      ...(error.extra.errors ? { errors: error.extra.errors } : {}),
-    });
+    .send(problemBody(error, request.url.split('?')[0] ?? '/', request.id));
 }
 
-/** One error handler and one not-found handler for the whole API: RFC 9457 problem+json. */
+/**
+ * Fastify's `frameworkErrors`: what its router raises before any route or hook runs (a URL whose
+ * percent-encoding does not decode, a path parameter over maxParamLength), through the same mapping.
+ */
+export function frameworkErrorHandler(bodyLimit: number) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const appError = toAppError(error, request, bodyLimit);
+    if (appError.status < 500) request.log.info({ code: appError.code }, appError.detail);
+    void sendProblem(reply, request, appError);
+  };
+}
+
+/**
+ * Fastify's `clientErrorHandler` (Node's `clientError`): the HTTP parser refused the bytes, so there is
+ * no request, only the socket. Answers problem+json like everything else (431 for headers over
+ * `maxHeaderSize`, 408 for a request that did not arrive in time, 400 for anything else), then closes.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? errors.headersTooLarge()
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? errors.requestTimeout()
+        : errors.malformedRequest();
+  const requestId = randomUUID();
+  this.log.debug({ code: appError.code, parserCode: error.code, reqId: requestId }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody(appError, `urn:uuid:${requestId}`, requestId));
+    const status = appError.status;
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
+}
+
+/**
+ * One error handler and one not-found handler for the whole API: RFC 9457 problem+json. buildApp wires
+ * the two handlers Fastify takes as options (frameworkErrorHandler, clientErrorHandler) to this file too.
+ */
 export const errorsPlugin = fp(
   async (app: FastifyInstance, options: { bodyLimit: number }) => {
     app.setErrorHandler((error, request, reply) => {

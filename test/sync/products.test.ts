@@ -189,6 +189,31 @@ describe.each(databaseKinds())('products an item has (%s)', (kind) => {
     expect((await syncProductsOf(item.id)).holdings?.status).toBe('active');
   });
 
+  it('should close the queued rows a sync did not reach because the item needs its owner', async () => {
+    const item = await link();
+    await h.sync.syncItem(userId, item.id, { trigger: 'link' });
+    await h.control('POST', `/__emulator/items/${item.plaidItemId}/events`, { event: 'ITEM_LOGIN_REQUIRED' });
+    const runs = createSyncRunsRepository(h.db);
+    const runIds = await runs.createQueuedRuns({
+      userId,
+      itemId: item.id,
+      trigger: 'webhook',
+      products: await plannedSyncProducts(h.db, userId, item.id),
+    });
+    const result = await h.sync.syncItem(userId, item.id, { trigger: 'webhook', runIds });
+    expect(result.itemStatus).toBe('login_required');
+    const rows = await runs.findRuns(userId, runIds);
+    expect(rows.find((r) => r.product === 'accounts')?.status).toBe('failed');
+    const rest = rows.filter((r) => r.product !== 'accounts');
+    expect(rest).toHaveLength(4);
+    for (const row of rest) {
+      expect(row).toMatchObject({
+        status: 'skipped',
+        error: { kind: 'internal', name: 'ItemNeedsOwner', action: 'item_blocked' },
+      });
+    }
+  });
+
   it('should record a product that is not ready yet and call it again at the next sync', async () => {
     const item = await link();
     await fault('/investments/transactions/get', 'PRODUCT_NOT_READY');

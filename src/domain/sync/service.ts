@@ -565,18 +565,20 @@ export function createSyncService(deps: SyncServiceDeps) {
         if (stopped) break;
       }
     }
-    // Queued rows of products the run did not reach (the item needs its owner): closed, never left queued.
-    const reached = new Set(results.map((r) => r.product));
-    await runs.skipQueuedRuns(
-      userId,
-      [...queuedRunIds].filter(([product]) => !reached.has(product)).map(([, id]) => id),
-      now(),
-      internalSyncError('ItemNeedsOwner', `the sync stopped: the item is ${itemStatus}`, {
-        action: 'item_blocked',
-        retryable: false,
-        retryAfterMs: null,
-      }),
-    );
+    if (stopped) {
+      // Queued rows of products the run did not reach (the item needs its owner): closed, not left queued.
+      const reached = new Set(results.map((r) => r.product));
+      await runs.skipQueuedRuns(
+        userId,
+        [...queuedRunIds].filter(([product]) => !reached.has(product)).map(([, id]) => id),
+        now(),
+        internalSyncError('ItemNeedsOwner', `the sync stopped: the item is ${itemStatus}`, {
+          action: 'item_blocked',
+          retryable: false,
+          retryAfterMs: null,
+        }),
+      );
+    }
 
     const ok = results.every((r) => r.status !== 'failed');
     if (ok) await items.markSynced(userId, itemId, now());

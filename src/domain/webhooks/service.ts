@@ -36,7 +36,6 @@ import {
   type ItemWebhook,
 } from './item-health.js';
 
-/** Item statuses for which no sync is asked (the sync pipeline refuses them too). */
 /** How long a revocation waits for a running sync of the item, and the lease it takes meanwhile. */
 const REVOKE_LOCK_WAIT_MS = 30_000;
 const REVOKE_LOCK_LEASE_SECONDS = 60;

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../src/db/client.js';
+import { accounts, plaidItems } from '../../src/db/schema/index.js';
 import { netWorthPointJson } from '../../src/domain/analytics/net-worth.js';
 import { addDays } from '../../src/lib/dates.js';
 import { fromUnits } from '../../src/lib/money.js';
@@ -67,6 +68,95 @@ describe.each(databaseKinds())('response bodies and rendered net-worth points on
         '/v1/net-worth',
         `/v1/net-worth?start_date=${start}&end_date=${today}&interval=${interval}`,
       )();
+  });
+
+  it('serves accounts and items with odd data that conform to the published OpenAPI schemas', async () => {
+    const doc = t.app.swagger() as Record<string, unknown>;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema(doc, 'openapi');
+    const validatorOf = (route: string) =>
+      ajv.compile({
+        $ref: `openapi#/paths/${route.replaceAll('/', '~1')}/get/responses/200/content/application~1json/schema`,
+      });
+    const check = async (route: string, url: string) => {
+      const validate = validatorOf(route);
+      const res = await t.app.inject({ url, headers: bearer(token) });
+      expect(res.statusCode, res.body).toBe(200);
+      const body: unknown = res.json();
+      expect(validate(body), `${url}: ${ajv.errorsText(validate.errors)}\n${res.body}`).toBe(true);
+      return body;
+    };
+    // Items with no institution, every status, and last errors of every shape the column has held.
+    const lastErrors: unknown[] = [
+      null,
+      { errorCode: 'ITEM_LOGIN_REQUIRED', errorType: 'ITEM_ERROR', errorMessage: 'the login changed' },
+      { error_code: 'INSTITUTION_DOWN', error_type: 'INSTITUTION_ERROR', error_message: null },
+      { kind: 'internal', retryable: true },
+      { kind: 'internal' },
+      { errorCode: 42 },
+      { errorCode: '' },
+      'a string',
+      ['an', 'array'],
+      { errorCode: 'PRODUCT_NOT_READY', errorType: 'ITEM_ERROR', errorMessage: 'x'.repeat(5000) },
+    ];
+    const statuses = ['good', 'login_required', 'pending_expiration', 'revoked', 'error'] as const;
+    const itemIds: string[] = [];
+    for (const [i, lastError] of lastErrors.entries()) {
+      const [item] = await db()
+        .insert(plaidItems)
+        .values({
+          userId,
+          plaidItemId: `item_odd_${i}_${userId}`,
+          institutionId: i % 2 === 0 ? null : 'ins_109508',
+          accessTokenCiphertext: 'not-a-real-token',
+          accessTokenKeyId: 'test',
+          status: statuses[i % statuses.length]!,
+          products: i % 3 === 0 ? [] : ['transactions', 'investments'],
+          lastError,
+          lastSyncedAt: i % 2 === 0 ? null : new Date(),
+          consentExpiresAt: i % 4 === 0 ? new Date('2030-01-01T00:00:00Z') : null,
+          newAccountsAvailableAt: i % 3 === 1 ? new Date() : null,
+        })
+        .returning();
+      itemIds.push(item!.id);
+    }
+    // Accounts with no balances, unofficial or no currency, extreme amounts, unknown types.
+    const odd: Partial<typeof accounts.$inferInsert>[] = [
+      { currentBalance: null, availableBalance: null, creditLimit: null },
+      { isoCurrencyCode: null, unofficialCurrencyCode: 'BTC', currentBalance: '0.00012345' },
+      { isoCurrencyCode: null, unofficialCurrencyCode: null, currentBalance: '-0.0000' },
+      { currentBalance: '9999999999999999.9999', availableBalance: '-9999999999999999.9999' },
+      { type: 'brokerage-of-the-future', subtype: null, mask: null, officialName: null },
+      { name: 'Épargne 📈 東京', creditLimit: '1500', balancesAsOf: null },
+    ];
+    const accountIds: string[] = [];
+    for (const [i, values] of odd.entries()) {
+      const [row] = await db()
+        .insert(accounts)
+        .values({
+          userId,
+          itemId: itemIds[i % itemIds.length]!,
+          plaidAccountId: `acc_odd_${i}_${userId}`,
+          name: `Odd ${i}`,
+          type: 'depository',
+          isoCurrencyCode: 'USD',
+          ...values,
+        })
+        .returning();
+      accountIds.push(row!.id);
+    }
+    await check('/v1/accounts', '/v1/accounts');
+    for (const id of accountIds) await check('/v1/accounts/{id}', `/v1/accounts/${id}`);
+    await check('/v1/items', '/v1/items');
+    for (const id of itemIds) await check('/v1/items/{id}', `/v1/items/${id}`);
+    // An empty {id} is the list route (ignoreTrailingSlash): its body is the list's, not one account's or
+    // item's. That, not a bad body, is what a fuzzer filling {id} with '' sees (issue 11, defect 7).
+    await check('/v1/accounts', '/v1/accounts/');
+    await check('/v1/items', '/v1/items/');
+    for (const id of [accountIds[0]!.toUpperCase(), `${accountIds[0]!}/`])
+      expect(
+        ((await check('/v1/accounts/{id}', `/v1/accounts/${id}`)) as { data: { id: string } }).data.id,
+      ).toBe(accountIds[0]);
   });
 
   it('gives a daily history equal to the materialized days, in order, across whole and partial months', async () => {

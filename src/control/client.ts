@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { AppError } from '../errors/app-error.js';
+import { errors } from '../errors/catalog.js';
 
 /** Sends one operator command to a running embedded service over its control socket. */
 export function sendControlCommand(socketPath: string, name: string, input: unknown): Promise<unknown> {
@@ -27,15 +27,7 @@ export function sendControlCommand(socketPath: string, name: string, input: unkn
           if (res.statusCode === 200) resolve(payload.result);
           else
             reject(
-              new AppError(
-                payload.code ?? 'CONTROL_ERROR',
-                res.statusCode ?? 500,
-                'Command failed',
-                payload.detail ?? '',
-                {
-                  errors: payload.errors,
-                },
-              ),
+              errors.commandFailed(res.statusCode ?? 500, payload.code, payload.detail ?? '', payload.errors),
             );
         });
       },

@@ -2,6 +2,7 @@ import { chmod, rm } from 'node:fs/promises';
 import Fastify from 'fastify';
 import { isAdminCommandName, runAdminCommand, type AdminServices } from '../domain/admin/commands.js';
 import { isAppError } from '../errors/app-error.js';
+import { errors } from '../errors/catalog.js';
 import type { Logger } from '../lib/logger.js';
 
 /**
@@ -17,8 +18,8 @@ export async function startControlServer(
   const control = Fastify({ loggerInstance: logger.child({ component: 'control' }) });
   control.post<{ Params: { name: string } }>('/commands/:name', async (request, reply) => {
     const { name } = request.params;
-    if (!isAdminCommandName(name)) return reply.code(404).send({ code: 'UNKNOWN_COMMAND', detail: name });
     try {
+      if (!isAdminCommandName(name)) throw errors.unknownCommand(name);
       return { result: await runAdminCommand(services, name, request.body ?? {}) };
     } catch (error) {
       if (isAppError(error)) {

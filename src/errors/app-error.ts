@@ -1,3 +1,5 @@
+import type { ErrorCode } from './catalog.js';
+
 /** One field that failed validation, named as the client sent it (e.g. `body.email`, `query.limit`). */
 export interface FieldProblem {
   field: string;
@@ -5,12 +7,13 @@ export interface FieldProblem {
 }
 
 /**
- * The only error the domain throws on purpose. The HTTP error handler turns it into an RFC 9457
+ * The only error the domain throws on purpose, made by the catalog's factories (`errors.notFound(...)`
+ * in ./catalog.ts), which is where every code is listed. The HTTP error handler turns it into an RFC 9457
  * problem+json body; anything else becomes a 500 whose details are logged, never returned.
  */
 export class AppError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly status: number,
     readonly title: string,
     detail: string,

@@ -1,8 +1,61 @@
 import { AppError, type FieldProblem } from './app-error.js';
 
 /**
+ * Every `code` an error of ours can carry, in one list: `AppError` only takes one of these, so a code is
+ * added here (with its factory below) or it does not compile. Clients match on them: never rename one.
+ */
+export const ERROR_CODES = [
+  // The request itself
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  // Authentication and authorization
+  'UNAUTHENTICATED',
+  'INVALID_TOKEN',
+  'INVALID_CREDENTIALS',
+  'INSUFFICIENT_SCOPE',
+  'WEBHOOK_REJECTED',
+  // Resources and state
+  'NOT_FOUND',
+  'ROUTE_NOT_FOUND',
+  'EMAIL_TAKEN',
+  'RATE_LIMITED',
+  'NOT_READY',
+  'JOB_QUEUE_UNAVAILABLE',
+  // Linking and items (Plaid)
+  'INVALID_PUBLIC_TOKEN',
+  'ITEM_ALREADY_LINKED',
+  'PLAID_UNAVAILABLE',
+  'PLAID_REQUEST_FAILED',
+  'ITEM_UPDATE_NOT_NEEDED',
+  'ITEM_NOT_REPAIRABLE',
+  'ITEM_STILL_NEEDS_UPDATE',
+  // Administration (CLI and the control socket)
+  'KEY_RING_NOT_LOADED',
+  'UNKNOWN_COMMAND',
+  'CONTROL_ERROR',
+  // Raised by Fastify or Node's HTTP parser before any route runs
+  'BAD_URL',
+  'URI_TOO_LONG',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
+  'MALFORMED_REQUEST',
+  'BAD_REQUEST',
+  'INTERNAL_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const errorCodes: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && errorCodes.has(value);
+}
+
+/**
  * The error catalog: every error the API returns, with a stable `code`. Add new errors here, never
- * `throw new Error(...)` for a client's mistake.
+ * `throw new Error(...)` for a client's mistake, nor `new AppError(...)` outside this file.
  */
 export const errors = {
   validationFailed: (errors: FieldProblem[], detail?: string) =>
@@ -105,6 +158,15 @@ export const errors = {
         'environment or already exchanged. Open Link again to get a new one.',
       { errors: [{ field: 'body.public_token', message: 'unknown, expired or already exchanged' }] },
     ),
+  /** The same login (same institution, same accounts) linked again. */
+  itemAlreadyLinked: (existingItemId: string) =>
+    new AppError(
+      'ITEM_ALREADY_LINKED',
+      409,
+      'Item already linked',
+      `This login is already linked as item ${existingItemId} (same institution and accounts). ` +
+        'Repair or remove that item instead of linking it again.',
+    ),
   plaidUnavailable: (plaidCode: string, retryAfterSeconds: number) =>
     new AppError(
       'PLAID_UNAVAILABLE',
@@ -146,6 +208,24 @@ export const errors = {
       'Item still needs its owner',
       `Plaid still reports ${plaidCode} for item ${itemId}: complete Link update mode first.`,
     ),
+  // Administration (the CLI, and the control socket of a running service: src/control).
+  /** The process that would re-encrypt does not encrypt with the key ring's active key. */
+  keyRingNotLoaded: (expected: string, actual: string) =>
+    new AppError(
+      'KEY_RING_NOT_LOADED',
+      409,
+      'Key ring not loaded',
+      `The service encrypts with key ${actual}, not with the key ring's active key ${expected}: it does not ` +
+        'follow DATA_DIR/keyring.json, or another rotation happened meanwhile. Nothing was re-encrypted; ' +
+        'run `finance-api keys reencrypt` once it does.',
+    ),
+  unknownCommand: (name: string) =>
+    new AppError('UNKNOWN_COMMAND', 404, 'Unknown command', `No admin command named ${name}.`),
+  /** What the running service answered on its control socket: its code when it is one of ours. */
+  commandFailed: (status: number, code: unknown, detail: string, fieldErrors?: FieldProblem[]) =>
+    new AppError(isErrorCode(code) ? code : 'CONTROL_ERROR', status, 'Command failed', detail, {
+      errors: fieldErrors,
+    }),
   // Raised by Fastify or Node's HTTP parser before any route runs (src/http/plugins/errors.ts).
   badUrl: () =>
     new AppError('BAD_URL', 400, 'Bad URL', 'The URL is not valid: a percent-encoding does not decode.'),
@@ -162,6 +242,8 @@ export const errors = {
     new AppError('REQUEST_TIMEOUT', 408, 'Request timeout', 'The request did not arrive in time.'),
   malformedRequest: () =>
     new AppError('MALFORMED_REQUEST', 400, 'Malformed request', 'The request is not valid HTTP/1.1.'),
+  /** Any other 4xx that Fastify or a plugin raised, with its own message. */
+  badRequest: (status: number, detail: string) => new AppError('BAD_REQUEST', status, 'Bad request', detail),
   internal: () =>
     new AppError(
       'INTERNAL_ERROR',

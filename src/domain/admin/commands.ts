@@ -5,7 +5,6 @@ import type { AccessTokenCipher } from '../items/access-token-cipher.js';
 import { reencryptAccessTokens, type ReencryptResult } from '../items/key-rotation.js';
 import { isReloadingCipher } from '../items/keyring.js';
 import type { Services } from '../services.js';
-import { AppError } from '../../errors/app-error.js';
 import { emailSchema, passwordSchema } from '../users/rules.js';
 import { toUserView, type UserView } from '../users/service.js';
 import { errors } from '../../errors/catalog.js';
@@ -35,18 +34,6 @@ const reencryptInput = z.strictObject({
 
 /** What the commands run on: the core services, and the process's access-token cipher when it has one. */
 export type AdminServices = Services & { cipher?: AccessTokenCipher };
-
-/** The process that would re-encrypt does not encrypt with the key ring's active key. */
-function keyRingNotLoaded(expected: string, actual: string): AppError {
-  return new AppError(
-    'KEY_RING_NOT_LOADED',
-    409,
-    'Key ring not loaded',
-    `The service encrypts with key ${actual}, not with the key ring's active key ${expected}: it does not ` +
-      'follow DATA_DIR/keyring.json, or another rotation happened meanwhile. Nothing was re-encrypted; ' +
-      'run `finance-api keys reencrypt` once it does.',
-  );
-}
 
 export const adminCommands = {
   'users.create': {
@@ -109,10 +96,10 @@ export const adminCommands = {
     /** One chunk of the re-encryption walk; the CLI calls it until `nextAfterId` is null. */
     async run(services: AdminServices, input: z.output<typeof reencryptInput>): Promise<ReencryptResult> {
       const { cipher } = services;
-      if (!cipher) throw keyRingNotLoaded(input.expectedActiveKeyId, '(none)');
+      if (!cipher) throw errors.keyRingNotLoaded(input.expectedActiveKeyId, '(none)');
       if (isReloadingCipher(cipher)) cipher.refresh();
       if (cipher.activeKeyId !== input.expectedActiveKeyId) {
-        throw keyRingNotLoaded(input.expectedActiveKeyId, cipher.activeKeyId);
+        throw errors.keyRingNotLoaded(input.expectedActiveKeyId, cipher.activeKeyId);
       }
       return reencryptAccessTokens(
         { items: services.repositories.items, cipher },

@@ -11,7 +11,7 @@ import type { Database } from '../../db/client.js';
 import { createItemsRepository } from '../../db/repositories/items.js';
 import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
 import type { ItemStatus } from '../../db/schema/index.js';
-import { AppError } from '../../errors/app-error.js';
+import { errors } from '../../errors/catalog.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PlaidClient } from '../../plaid/client.js';
 import { mapAccount, mapInstitution } from '../../plaid/mappers.js';
@@ -45,18 +45,6 @@ export interface LinkedAccount {
   currentBalance: string | null;
   isoCurrencyCode: string | null;
   unofficialCurrencyCode: string | null;
-}
-
-export const ITEM_ALREADY_LINKED = 'ITEM_ALREADY_LINKED';
-
-function itemAlreadyLinked(existingItemId: string): AppError {
-  return new AppError(
-    ITEM_ALREADY_LINKED,
-    409,
-    'Item already linked',
-    `This login is already linked as item ${existingItemId} (same institution and accounts). ` +
-      'Repair or remove that item instead of linking it again.',
-  );
 }
 
 /** A login's identity at an institution: the sorted (mask, name) pairs of its accounts. */
@@ -113,7 +101,7 @@ export function createItemLinking(deps: ItemLinkingDeps) {
         for (const row of existing) byItem.set(row.itemId, [...(byItem.get(row.itemId) ?? []), row]);
         const mine = signature(plaidAccounts.map((a) => ({ mask: a.mask ?? null, name: a.name })));
         for (const [existingId, rows] of byItem) {
-          if (signature(rows) === mine) throw itemAlreadyLinked(existingId);
+          if (signature(rows) === mine) throw errors.itemAlreadyLinked(existingId);
         }
       }
 

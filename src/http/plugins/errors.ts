@@ -43,6 +43,8 @@ export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: n
       return errors.badUrl();
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return errors.uriTooLong();
+    case 'FST_ERR_NOT_FOUND':
+      return errors.routeNotFound(request.method, request.url);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -61,12 +63,7 @@ export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: n
     return errors.malformedJson(fastifyError.message);
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return new AppError(
-      fastifyError.code?.replace(/^FST_ERR_/, '') ?? 'BAD_REQUEST',
-      fastifyError.statusCode,
-      'Bad request',
-      fastifyError.message,
-    );
+    return errors.badRequest(fastifyError.statusCode, fastifyError.message);
   }
   request.log.error({ err: error }, 'unhandled error');
   return errors.internal();

@@ -9,8 +9,9 @@ import type { Logger } from '../lib/logger.js';
 /**
  * Rendered read answers (transactions pages, cash flow, net worth, holdings, recurring), kept per user,
  * question (the request's URL) and UTC day, for READ_CACHE_SECONDS. The data they come from changes only
- * when a sync, a materializer or a removal writes it, and every such statement is announced
- * (drizzle/0010_read_model_changes.sql): on any announcement every process forgets every answer. The
+ * when a sync, a materializer or a removal writes it, and every such statement announces whose rows it
+ * wrote (drizzle/0014_read_model_changes_per_user.sql): every process forgets those people's answers
+ * (everyone's on '*'). The
  * rules of src/lib/listened-cache.ts apply: served only while the listener is up, a computation that
  * overlapped an announcement is not kept. `as_of` and `freshness` are never cached: each response gets
  * them fresh. Bounded by entries and by size (64 MiB).
@@ -55,7 +56,11 @@ export async function replyWithRead(
 /** Connects the read-model listener to the cache, and logs when it comes and goes. */
 export function followReadModelChanges(cache: ReadCache, logger: Logger): ReadModelChangeHandlers {
   return {
-    onChanged: () => cache.forgetAll(),
+    onChanged: (userIds) => {
+      if (userIds === '*') return cache.forgetAll();
+      const prefixes = userIds.map((id) => `${id} `);
+      cache.forgetWhere((key) => prefixes.some((prefix) => key.startsWith(prefix)));
+    },
     ...followListener(cache, logger, { listener: 'read model', cached: 'read answers' }),
   };
 }

@@ -103,6 +103,12 @@ export function createListenedCache<V>({
 
     forgetAll,
 
+    /** Drops the keys `matches` selects, and keeps no read that started before. */
+    forgetWhere(matches: (key: string) => boolean): void {
+      generation += 1;
+      for (const key of [...entries.keys()]) if (matches(key)) remove(key);
+    },
+
     /** The listener is up: every change from now on will be heard. */
     resume(): void {
       generation += 1; // a read that started while nobody listened must not be stored

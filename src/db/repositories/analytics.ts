@@ -416,13 +416,22 @@ export function createAnalyticsRepository(db: Database) {
 export type AnalyticsRepository = ReturnType<typeof createAnalyticsRepository>;
 
 /**
- * Where the statement triggers of drizzle/0010_read_model_changes.sql announce, at commit, that a table the
- * read answers come from was written (always '*': any user's data may have changed).
+ * Where the statement triggers of drizzle/0014_read_model_changes_per_user.sql announce, at commit, whose
+ * data a statement wrote in a table the read answers come from: the owners' ids, comma-separated, or '*'
+ * (many people, a TRUNCATE) for everyone.
  */
 const READ_MODEL_CHANNEL = 'read_model_changes';
 
 export interface ReadModelChangeHandlers extends ListenerLifecycle {
-  onChanged(): void;
+  /** `'*'`: anyone's data may have changed. */
+  onChanged(userIds: readonly string[] | '*'): void;
+}
+
+/** A read-model announcement's payload: the ids it names, or '*' for everyone (also for anything odd). */
+export function announcedOwners(payload: string): readonly string[] | '*' {
+  if (payload === '' || payload === '*') return '*';
+  const ids = payload.split(',');
+  return ids.every((id) => /^[0-9a-f-]{36}$/.test(id)) ? ids : '*';
 }
 
 /** Follows the read-model changes committed by every process on this database, this one included. */
@@ -431,7 +440,7 @@ export function listenForReadModelChanges(
   handlers: ReadModelChangeHandlers,
 ): Promise<NotificationListener> {
   return database.listen(READ_MODEL_CHANNEL, {
-    onNotification: () => handlers.onChanged(),
+    onNotification: (payload) => handlers.onChanged(announcedOwners(payload)),
     onListening: () => handlers.onListening(),
     onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
   });

@@ -1,7 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
-import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
 import type { JobQueue } from '../jobs/registry.js';
 import type { Logger } from '../lib/logger.js';
 import type { PlaidClient } from '../plaid/client.js';
@@ -89,7 +88,7 @@ export function createPipelineServices(
     }),
     syncRequests: createSyncRequestsService({
       items: core.repositories.items,
-      runs: createSyncRunsRepository(db),
+      runs: core.repositories.syncRuns,
       jobs: deps.jobs,
       cursors: createCursorCodec(config.jwtSecretKey),
     }),

@@ -5,10 +5,7 @@
 
 import { hostname } from 'node:os';
 import type { Database } from '../db/client.js';
-import { createItemLocksRepository } from '../db/repositories/item-locks.js';
-import { createItemsRepository } from '../db/repositories/items.js';
-import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
-import { createSyncScheduleRepository } from '../db/repositories/sync-schedule.js';
+import { createRepositories } from '../db/repositories/index.js';
 import type { SyncService } from '../domain/sync/service.js';
 import type { Logger } from '../lib/logger.js';
 import { createScheduledRefreshHandler } from './handlers/scheduled-refresh.js';
@@ -29,12 +26,12 @@ export interface WorkerDeps {
 export async function startWorker(deps: WorkerDeps): Promise<{ owner: string }> {
   const { queue, jobs, logger } = deps;
   const owner = `${hostname()}:${process.pid}`;
-  const items = createItemsRepository(deps.db);
+  const { items, itemLocks, syncRuns, syncSchedule } = createRepositories(deps.db);
 
   const handleSyncItem = createSyncItemHandler({
     sync: deps.sync,
-    locks: createItemLocksRepository(deps.db),
-    runs: createSyncRunsRepository(deps.db),
+    locks: itemLocks,
+    runs: syncRuns,
     findItem: (userId, itemId) => items.findItem(userId, itemId),
     deferSync: (job, afterSeconds) => queue.deferSync(job, afterSeconds),
     owner,
@@ -42,7 +39,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ owner: string }> 
     logger: logger.child({ component: 'worker' }),
   });
   const handleScheduledRefresh = createScheduledRefreshHandler({
-    listSyncableItems: createSyncScheduleRepository(deps.db).listSyncableItems,
+    listSyncableItems: syncSchedule.listSyncableItems,
     jobs: queue,
     logger: logger.child({ component: 'scheduler' }),
   });

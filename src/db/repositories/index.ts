@@ -2,18 +2,34 @@ import type { Database } from '../client.js';
 import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
 import { createApiTokensRepository } from './api-tokens.js';
+import { createItemLocksRepository } from './item-locks.js';
 import { createItemsRepository } from './items.js';
+import { createReadModelRepository } from './read-model.js';
+import { createSyncDataRepository } from './sync-data.js';
+import { createSyncRunsRepository } from './sync-runs.js';
+import { createSyncScheduleRepository } from './sync-schedule.js';
 import { createTransactionsRepository } from './transactions.js';
 import { createUsersRepository } from './users.js';
+import { createWebhookEventsRepository } from './webhook-events.js';
 
+/**
+ * Every repository over one database handle (or one transaction: services that write several tables
+ * atomically build the ones they need over their transaction with the same factories).
+ */
 export function createRepositories(db: Database) {
   return {
     users: createUsersRepository(db),
     apiTokens: createApiTokensRepository(db),
     items: createItemsRepository(db),
+    itemLocks: createItemLocksRepository(db),
     accounts: createAccountsRepository(db),
     transactions: createTransactionsRepository(db),
     analytics: createAnalyticsRepository(db),
+    readModel: createReadModelRepository(db),
+    syncRuns: createSyncRunsRepository(db),
+    syncData: createSyncDataRepository(db),
+    syncSchedule: createSyncScheduleRepository(db),
+    webhookEvents: createWebhookEventsRepository(db),
   };
 }
 

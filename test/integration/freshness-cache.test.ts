@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Database } from '../../src/db/client.js';
 import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
@@ -101,14 +101,43 @@ describe.each(databaseKinds())('freshness (item health) cache on %s', (kind) => 
   });
 
   it('is not told of lease renewals and other bookkeeping', async () => {
-    const { token, itemId } = await userWithItem(t.app, db());
-    await freshness(t.app, token);
-    const size = t.app.services.itemHealth.size;
-    const generation = t.app.services.itemHealth.generation();
-    await db().execute(sql`update plaid_items set updated_at = now() where id = ${itemId}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(t.app.services.itemHealth.generation()).toBe(generation);
-    expect(t.app.services.itemHealth.size).toBe(size);
+    const cache = t.app.services.itemHealth;
+    const forget = vi.spyOn(cache, 'forget');
+    const forgetAll = vi.spyOn(cache, 'forgetAll');
+    try {
+      const { userId, token, itemId } = await userWithItem(t.app, db());
+      // A marker user: each change to its items announces its id. The listener hears the announcements
+      // in commit order, so once a marker's is heard, so is any announced by a change committed before.
+      const { user: marker } = await newUser(t.app);
+      const heard = (from: number) => async () =>
+        forget.mock.calls.slice(from).some(([key]) => key === marker.id);
+      await db().execute(
+        sql`insert into plaid_items (user_id, plaid_item_id, institution_id, access_token_ciphertext, access_token_key_id, status, last_synced_at)
+            select ${marker.id}::uuid, plaid_item_id || '-marker', institution_id, access_token_ciphertext, access_token_key_id, 'good', now()
+            from plaid_items where id = ${itemId}`,
+      );
+      await until('the marker’s new item to be heard', heard(0), 5_000, 20);
+      // Every announcement of the setup has been heard: this read stays cached.
+      await freshness(t.app, token);
+      expect(cache.get(userId)).toBeDefined();
+      const seen = forget.mock.calls.length;
+      const seenAll = forgetAll.mock.calls.length;
+      const size = cache.size;
+      const generation = cache.generation();
+
+      await db().execute(sql`update plaid_items set updated_at = now() where id = ${itemId}`);
+      await db().execute(sql`update plaid_items set status = 'error' where user_id = ${marker.id}`);
+      await until('the marker’s status change to be heard', heard(seen), 5_000, 20);
+      // Only the marker was announced: nothing about the bookkeeping update came before it.
+      expect(forget.mock.calls.slice(seen)).toEqual([[marker.id]]);
+      expect(forgetAll.mock.calls.length).toBe(seenAll);
+      expect(cache.generation()).toBe(generation + 1);
+      expect(cache.size).toBe(size);
+      expect(cache.get(userId)).toBeDefined();
+    } finally {
+      forget.mockRestore();
+      forgetAll.mockRestore();
+    }
   });
 
   it('reads the database on every request with FRESHNESS_CACHE_SECONDS=0', async () => {

@@ -14,6 +14,7 @@ import {
   securities,
   transactions,
   type TransferKind,
+  type TransferMatchReason,
 } from '../schema/index.js';
 
 /** Reads and writes of the analytics read model. Every query is scoped to one user. */
@@ -288,23 +289,33 @@ export function createAnalyticsRepository(db: Database) {
         .where(and(eq(transactions.userId, userId), eq(transactions.pending, false)));
     },
 
+    /**
+     * Stores one user's transfers: both legs of each match get its kind, its reason and each other's id;
+     * every leg of an earlier match is cleared first (kind, pair and reason together).
+     */
     async replaceTransfers(
       userId: string,
-      matches: { outflowId: string; inflowId: string; kind: TransferKind }[],
+      matches: { outflowId: string; inflowId: string; kind: TransferKind; reason: TransferMatchReason }[],
     ): Promise<void> {
       await db.transaction(async (tx) => {
         await tx
           .update(transactions)
-          .set({ transferKind: null, transferPairId: null })
-          .where(and(eq(transactions.userId, userId), sql`${transactions.transferKind} is not null`));
+          .set({ transferKind: null, transferPairId: null, transferReason: null })
+          .where(
+            and(
+              eq(transactions.userId, userId),
+              sql`(${transactions.transferKind} is not null or ${transactions.transferPairId} is not null
+                   or ${transactions.transferReason} is not null)`,
+            ),
+          );
         for (const batch of batches(matches)) {
           const rows = batch.flatMap((m) => [
-            sql`(${m.outflowId}::uuid, ${m.inflowId}::uuid, ${m.kind})`,
-            sql`(${m.inflowId}::uuid, ${m.outflowId}::uuid, ${m.kind})`,
+            sql`(${m.outflowId}::uuid, ${m.inflowId}::uuid, ${m.kind}, ${m.reason})`,
+            sql`(${m.inflowId}::uuid, ${m.outflowId}::uuid, ${m.kind}, ${m.reason})`,
           ]);
           await tx.execute(sql`
-            update ${transactions} set transfer_kind = v.kind, transfer_pair_id = v.pair
-            from (values ${sql.join(rows, sql`, `)}) as v(id, pair, kind)
+            update ${transactions} set transfer_kind = v.kind, transfer_pair_id = v.pair, transfer_reason = v.reason
+            from (values ${sql.join(rows, sql`, `)}) as v(id, pair, kind, reason)
             where ${transactions.id} = v.id and ${transactions.userId} = ${userId}`);
         }
       });

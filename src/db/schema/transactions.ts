@@ -7,6 +7,13 @@ import { ownerId } from './users.js';
 
 export const transferKinds = ['internal_transfer', 'credit_card_payment', 'loan_payment'] as const;
 export type TransferKind = (typeof transferKinds)[number];
+/** The transfer matcher's rules (src/domain/analytics/transfers.ts, docs/domain.md), strongest evidence first. */
+export const transferMatchReasons = [
+  'same_currency_amount',
+  'cross_currency_category_rate',
+  'cross_currency_category_date',
+] as const;
+export type TransferMatchReason = (typeof transferMatchReasons)[number];
 
 /**
  * Bank and card transactions. `amount` uses our sign convention: negative = money left the account,
@@ -41,10 +48,12 @@ export const transactions = pgTable(
     /**
      * Set by the transfer materializer when this is one leg of a movement between the owner's own
      * accounts: `internal_transfer`, `credit_card_payment` or `loan_payment`. Such rows are neither
-     * income nor spending. `transferPairId` is the other leg.
+     * income nor spending. `transferPairId` is the other leg, `transferReason` the rule that paired them
+     * (the same on both legs). All three are set and cleared together.
      */
     transferKind: text('transfer_kind', { enum: transferKinds }),
     transferPairId: uuid('transfer_pair_id'),
+    transferReason: text('transfer_reason', { enum: transferMatchReasons }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,4 @@
-import type { TransferKind } from '../../db/schema/index.js';
+import type { TransferKind, TransferMatchReason } from '../../db/schema/index.js';
 import { addDays, daysBetween } from '../../lib/dates.js';
 import { toUnits } from '../../lib/money.js';
 
@@ -36,12 +36,8 @@ export const NOT_ACCOUNT_TO_ACCOUNT = new Set([
   'TRANSFER_IN_CASH_ADVANCES_AND_LOANS',
 ]);
 
-export const transferMatchReasons = [
-  'same_currency_amount',
-  'cross_currency_category_rate',
-  'cross_currency_category_date',
-] as const;
-export type TransferMatchReason = (typeof transferMatchReasons)[number];
+/** The rules' names (`transferMatchReasons`) are defined beside the column that stores them. */
+export type { TransferMatchReason };
 
 /**
  * The plausible rates of a currency pair, in `quote` per one `base`, bounds included: roughly the range

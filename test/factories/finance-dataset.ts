@@ -52,6 +52,10 @@ export interface SourceTransaction {
   detailed: string;
   /** Known by construction: one leg of a movement between the owner's accounts. */
   transfer?: 'internal_transfer' | 'credit_card_payment' | 'loan_payment';
+  /** For such a leg, the rule (docs/domain.md) that pairs it, known by construction too. */
+  transferReason?: 'same_currency_amount' | 'cross_currency_category_rate' | 'cross_currency_category_date';
+  /** For such a leg, the key of the movement's other leg. */
+  counterpart?: string;
 }
 
 export interface SourceHolding {
@@ -95,9 +99,21 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
     if (t.date < start || t.date > today) return;
     list.push({ key: `tx_${seed}_${n++}`, pending: false, ...t });
   };
-  /** Both legs of a movement between the owner's accounts, or neither (a leg past `today` would orphan the other). */
-  const addPair = (...legs: Parameters<typeof add>[0][]) => {
-    if (legs.every((leg) => leg.date >= start && leg.date <= today)) legs.forEach(add);
+  /**
+   * Both legs of a movement between the owner's accounts, or neither (a leg past `today` would orphan the
+   * other), each naming the other and the rule that must pair them.
+   */
+  const addPair = (
+    reason: NonNullable<SourceTransaction['transferReason']>,
+    out: Parameters<typeof add>[0],
+    inflow: Parameters<typeof add>[0],
+  ) => {
+    if (![out, inflow].every((leg) => leg.date >= start && leg.date <= today)) return;
+    add(out);
+    add(inflow);
+    const [a, b] = list.slice(-2) as [SourceTransaction, SourceTransaction];
+    [a.transferReason, a.counterpart] = [reason, b.key];
+    [b.transferReason, b.counterpart] = [reason, a.key];
   };
 
   const accountsList: SourceAccount[] = [
@@ -271,6 +287,7 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
     // Transfers between own accounts: both legs, opposite signs, a few days apart.
     if (dom === 15) {
       addPair(
+        'same_currency_amount',
         {
           account: 'checking',
           date: d,
@@ -296,6 +313,7 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
     if (dom === 25) {
       const amount = cents(300, 1500);
       addPair(
+        'same_currency_amount',
         {
           account: 'checking',
           date: d,
@@ -320,6 +338,7 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
     }
     if (dom === 10) {
       addPair(
+        'same_currency_amount',
         {
           account: 'checking',
           date: d,
@@ -349,6 +368,7 @@ export function generateDataset(seed: number, options: { days?: number; today?: 
       const feeCents = 350 + Math.floor(fx() * 400);
       const eurPerUsdBasisPoints = 8_600 + Math.floor(fx() * 800); // 0.8600..0.9399 EUR per USD
       addPair(
+        'cross_currency_category_rate',
         {
           account: 'checking',
           date: d,

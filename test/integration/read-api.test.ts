@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transactions } from '../../src/db/schema/index.js';
 import { addDays, addMonths, startOfMonth } from '../../src/lib/dates.js';
 import {
   centsToDecimal,
@@ -6,6 +9,7 @@ import {
   insertDataset,
   trueDailyBalances,
   type Dataset,
+  type SourceTransaction,
 } from '../factories/finance-dataset.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -42,10 +46,49 @@ function expectedCashflow(dataset: Dataset, start: string, end: string, currency
   return { months, categories, transfers };
 }
 
+/** What GET /v1/transactions shows of a transaction, as far as these tests look. */
+interface ListedTransaction {
+  id: string;
+  account_id: string;
+  date: string;
+  name: string;
+  amount: string;
+  transfer_kind: string | null;
+  transfer_reason: string | null;
+  transfer_pair_id: string | null;
+}
+
+/** A source transaction as its owner sees it: account, date, name and amount (our sign). */
+const sourceLeg = (x: SourceTransaction) => `${x.account}|${x.date}|${x.name}|${money(-x.plaidCents)}`;
+
+/**
+ * Each listed transaction with its transfer kind, rule and other leg (shown as its owner sees it: our ids
+ * are not in the source).
+ */
+function shownLegs(rows: ListedTransaction[], accountIds: Map<string, string>): string[] {
+  const keyOf = new Map([...accountIds].map(([key, id]) => [id, key]));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const shown = (row: ListedTransaction) =>
+    `${keyOf.get(row.account_id)}|${row.date}|${row.name}|${row.amount}`;
+  return rows.map((row) => {
+    const other = row.transfer_pair_id === null ? undefined : byId.get(row.transfer_pair_id);
+    return `${shown(row)}|${row.transfer_kind}|${row.transfer_reason}|${other ? shown(other) : row.transfer_pair_id}`;
+  });
+}
+
+/** The same from the dataset, known by construction; the legs of `unpaired` are expected as no transfer. */
+function truthLegs(dataset: Dataset, unpaired = new Set<string>()): string[] {
+  const byKey = new Map(dataset.transactions.map((x) => [x.key, x]));
+  return dataset.transactions.map((x) => {
+    if (unpaired.has(x.key) || x.counterpart === undefined) return `${sourceLeg(x)}|null|null|null`;
+    return `${sourceLeg(x)}|${x.transfer}|${x.transferReason}|${sourceLeg(byKey.get(x.counterpart)!)}`;
+  });
+}
+
 describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
   let t: TestApp;
-  let alice: { token: string; dataset: Dataset; accountIds: Map<string, string> };
-  let bob: { token: string; dataset: Dataset; accountIds: Map<string, string> };
+  let alice: Awaited<ReturnType<typeof setUpUser>>;
+  let bob: Awaited<ReturnType<typeof setUpUser>>;
 
   async function setUpUser(seed: number) {
     const { user } = await newUser(t.app);
@@ -53,10 +96,24 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
     const { accountIds } = await insertDataset(t.database.handle.db, user.id, dataset);
     await t.app.services.materializers.refreshUserAnalytics(user.id);
     const { token } = await newAccessToken(t.app, user.id, { scope: 'read' });
-    return { token, dataset, accountIds };
+    return { userId: user.id, token, dataset, accountIds };
   }
 
   const get = (token: string, url: string) => t.app.inject({ url, headers: bearer(token) });
+
+  /** Every transaction of the token's owner, through the API, page by page. */
+  async function allTransactions(token: string, limit = 500): Promise<ListedTransaction[]> {
+    const rows: ListedTransaction[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await get(token, `/v1/transactions?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json<{ data: ListedTransaction[]; next_cursor: string | null }>();
+      rows.push(...body.data);
+      cursor = body.next_cursor;
+    } while (cursor);
+    return rows;
+  }
 
   beforeAll(async () => {
     t = await buildTestApp(kind);
@@ -259,7 +316,7 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
     expect(food.top_merchants.length).toBeGreaterThan(0);
   });
 
-  it('marks as transfers exactly the legs of movements between own accounts, across currencies too', async () => {
+  it('marks as transfers exactly the legs of movements between own accounts, across currencies too, each with its rule and its other leg', async () => {
     const d = alice.dataset;
     const currencyOf = new Map(d.accounts.map((a) => [a.key, a.currency]));
     // The dataset holds what this test is about: USD→EUR movements, and a EUR transfer in from someone else.
@@ -271,31 +328,75 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
       d.transactions.some((x) => x.primary === 'TRANSFER_IN' && x.account === 'eur' && !x.transfer),
     ).toBe(true);
 
-    const keyOf = new Map([...alice.accountIds].map(([key, id]) => [id, key]));
-    const got: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const res = await get(alice.token, `/v1/transactions?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(res.statusCode, res.body).toBe(200);
-      const body = res.json<{
-        data: {
-          account_id: string;
-          date: string;
-          name: string;
-          amount: string;
-          transfer_kind: string | null;
-        }[];
-        next_cursor: string | null;
-      }>();
-      for (const row of body.data) {
-        got.push(`${keyOf.get(row.account_id)}|${row.date}|${row.name}|${row.amount}|${row.transfer_kind}`);
-      }
-      cursor = body.next_cursor;
-    } while (cursor);
-    const expected = d.transactions.map(
-      (x) => `${x.account}|${x.date}|${x.name}|${money(-x.plaidCents)}|${x.transfer ?? null}`,
+    const rows = await allTransactions(alice.token);
+    expect(shownLegs(rows, alice.accountIds).sort()).toEqual(truthLegs(d).sort());
+    // Both rules the dataset exercises are there (a rule-3 pair needs a currency pair without a band).
+    expect(new Set(rows.map((row) => row.transfer_reason))).toEqual(
+      new Set([null, 'same_currency_amount', 'cross_currency_category_rate']),
     );
-    expect(got.sort()).toEqual(expected.sort());
+  });
+
+  it('clears kind, rule and other leg together on both legs when a refresh no longer pairs them', async () => {
+    const carol = await setUpUser(33);
+    const before = await allTransactions(carol.token);
+    const keyOf = new Map([...carol.accountIds].map(([key, id]) => [id, key]));
+    // A cross-currency movement: its EUR leg, as stored.
+    const wiseIn = carol.dataset.transactions.find((x) => x.name === 'WISE EUROPE SA' && !x.pending)!;
+    const wiseOut = carol.dataset.transactions.find((x) => x.key === wiseIn.counterpart)!;
+    const stored = before.find(
+      (row) => `${keyOf.get(row.account_id)}|${row.date}|${row.name}|${row.amount}` === sourceLeg(wiseIn),
+    )!;
+    expect(stored.transfer_reason).toBe('cross_currency_category_rate');
+    // The owner files the EUR leg under another category: no rule pairs it any more (the USD leg has no
+    // other candidate within 7 days at a plausible rate).
+    await t.database.handle.db
+      .update(transactions)
+      .set({ userCategory: 'GENERAL_SERVICES' })
+      .where(and(eq(transactions.userId, carol.userId), eq(transactions.id, stored.id)));
+    await t.app.services.materializers.refreshUserAnalytics(carol.userId);
+    // A question not asked before, so computed now (what the read cache does is not this test's subject).
+    const after = await allTransactions(carol.token, 499);
+    expect(shownLegs(after, carol.accountIds).sort()).toEqual(
+      truthLegs(carol.dataset, new Set([wiseIn.key, wiseOut.key])).sort(),
+    );
+    const [row] = await t.database.handle.db
+      .select({
+        kind: transactions.transferKind,
+        pair: transactions.transferPairId,
+        reason: transactions.transferReason,
+      })
+      .from(transactions)
+      .where(eq(transactions.id, stored.id));
+    expect(row).toEqual({ kind: null, pair: null, reason: null });
+  });
+
+  it('migration 0013 gives legs paired before it their rule where the legs tell it: one currency only', async () => {
+    const dave = await setUpUser(44);
+    const db = t.database.handle.db;
+    // As stored before the column existed: kinds and pairs, no reason.
+    await db.update(transactions).set({ transferReason: null }).where(eq(transactions.userId, dave.userId));
+    const migration = readFileSync(
+      new URL('../../drizzle/0013_transfer_reason.sql', import.meta.url),
+      'utf8',
+    );
+    const [addColumn, ...backfill] = migration.split('--> statement-breakpoint');
+    expect(addColumn).toContain('ADD COLUMN "transfer_reason"');
+    for (const statement of backfill) await db.execute(sql.raw(statement));
+    const rows = await allTransactions(dave.token, 498);
+    // Same-currency legs have their rule back; cross-currency legs wait for the next refresh.
+    const currencyOf = new Map(dave.dataset.accounts.map((a) => [a.key, a.currency]));
+    const sourceByKey = new Map(dave.dataset.transactions.map((x) => [x.key, x]));
+    const expected = dave.dataset.transactions.map((x) => {
+      const other = x.counterpart === undefined ? undefined : sourceByKey.get(x.counterpart)!;
+      const known = other && currencyOf.get(other.account) === currencyOf.get(x.account);
+      return `${sourceLeg(x)}|${x.transfer ?? null}|${known ? x.transferReason : null}|${other ? sourceLeg(other) : null}`;
+    });
+    expect(shownLegs(rows, dave.accountIds).sort()).toEqual(expected.sort());
+    expect(rows.some((row) => row.transfer_kind !== null && row.transfer_reason === null)).toBe(true);
+    await t.app.services.materializers.refreshUserAnalytics(dave.userId);
+    expect(shownLegs(await allTransactions(dave.token, 497), dave.accountIds).sort()).toEqual(
+      truthLegs(dave.dataset).sort(),
+    );
   });
 
   it('sums ranges that start and end mid-month exactly, by month and by week', async () => {

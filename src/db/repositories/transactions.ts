@@ -35,6 +35,8 @@ const listColumns = {
   categoryConfidence: t.categoryConfidence,
   userCategory: t.userCategory,
   transferKind: t.transferKind,
+  transferReason: t.transferReason,
+  transferPairId: t.transferPairId,
   userNote: t.userNote,
 };
 
@@ -58,6 +60,8 @@ export interface TransactionListRow {
   category_confidence: string | null;
   user_category: string | null;
   transfer_kind: (typeof t.$inferSelect)['transferKind'];
+  transfer_reason: (typeof t.$inferSelect)['transferReason'];
+  transfer_pair_id: string | null;
   user_note: string | null;
 }
 

@@ -23,6 +23,8 @@ export interface TransactionView {
     user_override: string | null;
   };
   transfer_kind: TransactionRow['transfer_kind'];
+  transfer_reason: TransactionRow['transfer_reason'];
+  transfer_pair_id: string | null;
   note: string | null;
 }
 
@@ -47,6 +49,8 @@ export function toTransactionView(row: TransactionRow): TransactionView {
       user_override: row.user_category,
     },
     transfer_kind: row.transfer_kind,
+    transfer_reason: row.transfer_reason,
+    transfer_pair_id: row.transfer_pair_id,
     note: row.user_note,
   };
 }

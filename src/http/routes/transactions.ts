@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { TransactionsService } from '../../domain/transactions/service.js';
-import { transferKinds } from '../../db/schema/index.js';
+import { transferKinds, transferMatchReasons } from '../../db/schema/index.js';
 import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import {
@@ -85,6 +85,21 @@ export const transactionSchema = z
       .enum(transferKinds)
       .nullable()
       .describe('Set when this is one leg of a movement between your own accounts (not income or spending)'),
+    transfer_reason: z
+      .enum(transferMatchReasons)
+      .nullable()
+      .describe(
+        'The rule that paired this leg with transfer_pair_id (docs/domain.md, strongest evidence first): ' +
+          '`same_currency_amount` exactly opposite amounts in one currency; `cross_currency_category_rate` ' +
+          'transfer categories and amounts agreeing at a plausible rate for the currency pair; ' +
+          '`cross_currency_category_date` transfer categories and dates alone (a currency pair without a ' +
+          'rate band). Null when transfer_kind is null, and for a pair across currencies found before this ' +
+          'field existed, until your figures are next recomputed',
+      ),
+    transfer_pair_id: z
+      .uuid()
+      .nullable()
+      .describe('The other leg of the movement: another transaction of yours, in another account'),
     note: z.string().nullable(),
   })
   .meta({ id: 'Transaction' });

@@ -3,11 +3,13 @@ import pg from 'pg';
 import { runApiMeBench } from './api-me.js';
 import { runApiReadBench } from './api-read.js';
 import { runEmulatorBench } from './emulator.js';
+import { runManyItemsBench } from './many-items.js';
+import { runFuzzBench } from './fuzz.js';
 import { runSyncBench } from './sync.js';
 
 /**
  * `npm run bench`: prints figures, asserts nothing about speed. Options:
- *   --only <name>      run one benchmark (me, emulator, read, sync)
+ *   --only <name>      run one benchmark (me, emulator, read, sync, items, fuzz)
  *   --duration <s>     seconds per load test (default 10)
  *   --cpu-prof <dir>   write a V8 CPU profile of the sync worker into <dir> (sync only)
  * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
@@ -22,7 +24,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm run bench -- [--only me|emulator|read|sync] [--duration SECONDS] [--cpu-prof DIR]');
+  console.log(
+    'usage: npm run bench -- [--only me|emulator|read|sync|items|fuzz] [--duration SECONDS] [--cpu-prof DIR]',
+  );
   process.exit(0);
 }
 
@@ -55,6 +59,8 @@ const benches: Record<string, () => Promise<void>> = {
       postgresUrl: await postgresUrl(),
       ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
     }),
+  items: async () => runManyItemsBench({ postgresUrl: await postgresUrl() }),
+  fuzz: async () => runFuzzBench({ postgresUrl: await postgresUrl() }),
 };
 
 const selected = values.only ? [values.only] : Object.keys(benches);

@@ -76,6 +76,34 @@ describe.each(databaseKinds())('rendered read answers on %s', (kind) => {
     }
   });
 
+  it('forgets only the answers of the person whose data changed', async () => {
+    const alice = await userWithData(t.app, db(), 45);
+    const bob = await userWithData(t.app, db(), 46);
+    const before = await Promise.all(
+      [alice, bob].map((p) => Promise.all(QUESTIONS.map((url) => answer(t.app, p.token, url)))),
+    );
+    // Both change unannounced; then a statement announces Alice's rows only.
+    await unannounced(db(), bumpNewest(alice.userId));
+    await unannounced(db(), bumpNewest(bob.userId));
+    await db().execute(sql`update transactions set user_note = 'seen' where user_id = ${alice.userId}`);
+    await until(
+      'Alice’s change to be heard',
+      async () => !equal(await answer(t.app, alice.token, QUESTIONS[0]!), before[0]![0]),
+      5_000,
+      20,
+    );
+    // Bob's answers were not forgotten: still the ones from before his unannounced change.
+    expect(await Promise.all(QUESTIONS.map((url) => answer(t.app, bob.token, url)))).toEqual(before[1]);
+    // A write that names nobody (TRUNCATE of a read-model table) forgets everyone's.
+    await db().execute(sql`truncate net_worth_points_monthly`);
+    await until(
+      'the truncate to be heard',
+      async () => !equal(await answer(t.app, bob.token, QUESTIONS[0]!), before[1]![0]),
+      5_000,
+      20,
+    );
+  });
+
   it('computes every answer with READ_CACHE_SECONDS=0', async () => {
     const off = await buildTestApp(kind, { READ_CACHE_SECONDS: '0' });
     try {

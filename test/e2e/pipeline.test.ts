@@ -249,6 +249,32 @@ describe.runIf(databaseKinds().includes('postgres'))('the pipeline end to end ov
     expect(webhooks.deliveries.filter((d) => d.state === 'delivered').length).toBeGreaterThan(0);
   }, 300_000);
 
+  it('should record failing syncs in the ledger and keep going', async () => {
+    const [person] = people;
+    const since = new Date(Date.now() - 1000);
+    await control('POST', '/__emulator/faults', {
+      endpoint: '/transactions/sync',
+      error_code: 'INTERNAL_SERVER_ERROR',
+      count: 1,
+    });
+    await control('POST', '/__emulator/faults', {
+      endpoint: '/investments/holdings/get',
+      error_code: 'ITEM_LOGIN_REQUIRED',
+      count: 1,
+    });
+    const triggered = await api<{ data: { run_ids: string[] }[] }>(person!, 'POST', '/v1/sync/trigger', {});
+    expect(triggered.status).toBe(202);
+    const failed = await until('a failed run after the trigger', async () => {
+      const rows = (await database.db.select().from(syncRuns)).filter((r) => r.queuedAt >= since);
+      return rows.some((r) => r.status === 'failed') && rows;
+    });
+    expect(failed.some((r) => r.status === 'failed')).toBe(true);
+    await until('the queue to drain', async () => {
+      const open = (await database.db.select().from(syncRuns)).filter((r) => r.finishedAt === null);
+      return open.length === 0;
+    });
+  }, 120_000);
+
   it('should keep no access token in clear text in any table (ours and the queue’s) or in the logs', async () => {
     const state = await control<{ items: { item_id: string; access_tokens: string[] }[] }>(
       'GET',
@@ -279,5 +305,39 @@ describe.runIf(databaseKinds().includes('postgres'))('the pipeline end to end ov
     expect(logs.length).toBeGreaterThan(10_000);
     for (const token of tokens) expect(logs.includes(token), 'the logs hold an access token').toBe(false);
     expect(logs.includes(EMULATOR_DEFAULT_SECRET)).toBe(false);
+    // Nor anything of the people or their money: emails, API tokens, amounts, merchants, SQL.
+    const truths = await Promise.all(
+      people.flatMap((p) =>
+        p.items.map((i) => control<GroundTruth>('GET', `/__emulator/items/${i.plaidItemId}/ground-truth`)),
+      ),
+    );
+    // Amounts with cents, of at least 100: their text cannot be a port, a count or a duration.
+    const amounts = new Set(
+      truths
+        .flatMap((t) => t.transactions.map((x) => Math.abs(x.amount)))
+        .filter((a) => a >= 100 && Math.round(a * 100) % 100 !== 0),
+    );
+    const merchants = new Set(
+      truths.flatMap((t) => t.transactions.flatMap((x) => (x.merchant_name ? [x.merchant_name] : []))),
+    );
+    expect(amounts.size).toBeGreaterThan(10);
+    expect(merchants.size).toBeGreaterThan(5);
+    const lower = logs.toLowerCase();
+    for (const person of people) {
+      expect(logs.includes(person.email), 'the logs hold an email').toBe(false);
+      expect(logs.includes(person.token), 'the logs hold a personal access token').toBe(false);
+    }
+    for (const amount of amounts) {
+      // As a number of its own (response times like 157.6512 are not amounts).
+      const text = amount.toFixed(2).replace('.', '\\.');
+      const match = new RegExp(`(?<![\\d.])-?${text}(?![\\d])`).exec(logs);
+      expect(match && logs.slice(match.index - 200, match.index + 50), `the logs hold ${amount}`).toBeNull();
+    }
+    for (const merchant of merchants) {
+      expect(lower.includes(merchant.toLowerCase()), `the logs hold the merchant ${merchant}`).toBe(false);
+    }
+    for (const statement of ['insert into', 'params:', 'failed query']) {
+      expect(lower.includes(statement), `the logs hold SQL (${statement})`).toBe(false);
+    }
   });
 });

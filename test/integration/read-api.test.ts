@@ -23,13 +23,14 @@ function expectedCashflow(dataset: Dataset, start: string, end: string, currency
   const accountCurrency = new Map(dataset.accounts.map((a) => [a.key, a.currency]));
   const months = new Map<string, { income: number; spending: number }>();
   const categories = new Map<string, number>();
-  const transfers = new Map<string, { total: number; count: number }>();
+  const transfers = new Map<string, { total: number; totalOut: number; count: number }>();
   for (const t of dataset.transactions) {
     if (t.pending || t.date < start || t.date > end || accountCurrency.get(t.account) !== currency) continue;
     const ours = -t.plaidCents;
     if (t.transfer) {
-      const e = transfers.get(t.transfer) ?? { total: 0, count: 0 };
+      const e = transfers.get(t.transfer) ?? { total: 0, totalOut: 0, count: 0 };
       if (ours > 0) e.total += ours;
+      else e.totalOut -= ours;
       e.count++;
       transfers.set(t.transfer, e);
       continue;
@@ -276,7 +277,7 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
         periods: Period[];
         totals: { income: string; spending: string };
         spending_by_category: { category: string; total: string; top_merchants: { merchant: string }[] }[];
-        transfers: { kind: string; total: string; count: number }[];
+        transfers: { kind: string; total: string; total_out: string; count: number }[];
       }[];
     }>();
     expect(body.start_date).toBe(start);
@@ -307,10 +308,40 @@ describe.each(databaseKinds())('read API and analytics on %s', (kind) => {
       expect(Object.fromEntries(got.spending_by_category.map((c) => [c.category, c.total]))).toEqual(
         Object.fromEntries([...truth.categories].map(([c, v]) => [c, money(v)])),
       );
-      expect(Object.fromEntries(got.transfers.map((x) => [x.kind, [x.total, x.count]]))).toEqual(
-        Object.fromEntries([...truth.transfers].map(([k, v]) => [k, [money(v.total), v.count]])),
+      expect(Object.fromEntries(got.transfers.map((x) => [x.kind, [x.total, x.total_out, x.count]]))).toEqual(
+        Object.fromEntries(
+          [...truth.transfers].map(([k, v]) => [k, [money(v.total), money(v.totalOut), v.count]]),
+        ),
       );
     }
+    // The Wise movements in particular: the USD sent is in the USD money sent, the EUR received in the EUR
+    // money received, each to the cent; the rest of each figure is the same-currency transfers' legs.
+    const wise = (name: string) =>
+      d.transactions.filter((x) => x.name === name && !x.pending && x.date >= start && x.date <= d.today);
+    const wiseUsdSent = wise('WISE INC USD>EUR').reduce((sum, x) => sum + x.plaidCents, 0);
+    const wiseEurReceived = wise('WISE EUROPE SA').reduce((sum, x) => sum - x.plaidCents, 0);
+    expect(wiseUsdSent).toBeGreaterThan(0);
+    expect(wiseEurReceived).toBeGreaterThan(0);
+    const sameCurrencyLegs = (account: string, sign: 1 | -1) =>
+      d.transactions
+        .filter(
+          (x) =>
+            x.transferReason === 'same_currency_amount' &&
+            x.transfer === 'internal_transfer' &&
+            x.account === account &&
+            !x.pending &&
+            x.date >= start &&
+            x.date <= d.today &&
+            Math.sign(-x.plaidCents) === sign,
+        )
+        .reduce((sum, x) => sum + Math.abs(x.plaidCents), 0);
+    const internal = (currency: string) =>
+      body.currencies
+        .find((c) => c.currency === currency)!
+        .transfers.find((x) => x.kind === 'internal_transfer')!;
+    expect(internal('USD').total_out).toBe(money(wiseUsdSent + sameCurrencyLegs('checking', -1)));
+    expect(internal('USD').total).toBe(money(sameCurrencyLegs('savings', 1)));
+    expect(internal('EUR')).toMatchObject({ total: money(wiseEurReceived), total_out: money(0) });
     const usd = body.currencies.find((c) => c.currency === 'USD')!;
     const food = usd.spending_by_category.find((c) => c.category === 'FOOD_AND_DRINK')!;
     expect(food.top_merchants.length).toBeGreaterThan(0);

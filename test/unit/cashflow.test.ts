@@ -220,17 +220,60 @@ describe('buildCashflow', () => {
     });
   });
 
-  it('reports transfers by kind with the money moved counted once (inflow legs) and every leg counted', () => {
+  it('reports transfers by kind and currency: money received (inflow legs), money sent (outflow legs) and every leg', () => {
     const result = buildCashflow(rowsOf(flows, 'month'), options);
     const usd = result.find((c) => c.currency === 'USD')!;
     const eur = result.find((c) => c.currency === 'EUR')!;
     expect(usd.transfers).toEqual([
-      { kind: 'credit_card_payment', reason: transferReasons.credit_card_payment, total: '300.00', count: 2 },
-      // The USD leg of the USD→EUR movement is counted, its amount (an outflow) is not in the USD total.
-      { kind: 'internal_transfer', reason: transferReasons.internal_transfer, total: '500.00', count: 3 },
+      {
+        kind: 'credit_card_payment',
+        reason: transferReasons.credit_card_payment,
+        total: '300.00',
+        total_out: '300.00',
+        count: 2,
+      },
+      // The USD leg of the USD→EUR movement: counted, and its 1,100.00 sent is in the USD total_out (500 + 1,100).
+      {
+        kind: 'internal_transfer',
+        reason: transferReasons.internal_transfer,
+        total: '500.00',
+        total_out: '1600.00',
+        count: 3,
+      },
     ]);
+    // Its EUR leg: 997.55 received, nothing sent from a EUR account.
     expect(eur.transfers).toEqual([
-      { kind: 'internal_transfer', reason: transferReasons.internal_transfer, total: '997.55', count: 1 },
+      {
+        kind: 'internal_transfer',
+        reason: transferReasons.internal_transfer,
+        total: '997.55',
+        total_out: '0.00',
+        count: 1,
+      },
+    ]);
+  });
+
+  it('takes the money sent from the stored sums (inflow − total), to the cent, in each leg currency alone', () => {
+    const row = (currency: string, total: string, inflow: string, count: number): CashflowRow => ({
+      currency,
+      period: '2026-01-01',
+      kind: 'internal_transfer',
+      category: null,
+      detailed: null,
+      merchant: null,
+      total,
+      inflow,
+      count,
+    });
+    // Four decimals as numeric stores them: 0.01 + 0.02 sent is 0.03 exactly (no binary float drift).
+    const result = buildCashflow(
+      [row('USD', '-0.0300', '0.0000', 2), row('JPY', '-12345', '0', 1), row('EUR', '10.00', '10.00', 1)],
+      options,
+    );
+    expect(result.map((c) => [c.currency, c.transfers[0]!.total, c.transfers[0]!.total_out])).toEqual([
+      ['EUR', '10.00', '0.00'],
+      ['JPY', '0.00', '12345.00'],
+      ['USD', '0.00', '0.03'],
     ]);
   });
 
@@ -343,8 +386,15 @@ describe('buildCashflow', () => {
           const transfers = (['credit_card_payment', 'internal_transfer', 'loan_payment'] as TransferKind[])
             .map((kind) => {
               const legs = mine.filter((f) => f.kind === kind);
-              const moved = legs.filter((f) => f.cents > 0);
-              return { kind, reason: transferReasons[kind], total: cents(sum(moved)), count: legs.length };
+              const received = legs.filter((f) => f.cents > 0);
+              const sent = legs.filter((f) => f.cents < 0);
+              return {
+                kind,
+                reason: transferReasons[kind],
+                total: cents(sum(received)),
+                total_out: cents(-sum(sent)),
+                count: legs.length,
+              };
             })
             .filter((t) => t.count > 0);
           expect(currency.transfers).toEqual(transfers);

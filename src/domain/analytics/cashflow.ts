@@ -34,7 +34,11 @@ export interface CashflowCurrency {
     top_merchants: { merchant: string; total: string; count: number }[];
   }[];
   spending_by_detailed_category?: { category: string; total: string }[];
-  transfers: { kind: TransferKind; reason: string; total: string; count: number }[];
+  /**
+   * Per kind, in this currency: `total` the money received (inflow legs), `total_out` the money sent
+   * (outflow legs, positive), `count` the legs. A cross-currency movement adds one leg to each currency.
+   */
+  transfers: { kind: TransferKind; reason: string; total: string; total_out: string; count: number }[];
 }
 
 /** net ÷ income with 4 decimals (0.2500 = 25%); null without income. */
@@ -132,11 +136,14 @@ export function buildCashflow(
           .map(({ merchant, units: u, count }) => ({ merchant, total: money(fromUnits(u)), count })),
       }));
 
-    const transfers = new Map<TransferKind, { units: bigint; count: number }>();
+    // The stored sums give, per group, total = inflows − outflows and inflow = inflows: outflows = inflow − total.
+    const transfers = new Map<TransferKind, { received: bigint; sent: bigint; count: number }>();
     for (const r of mine) {
       if (r.kind === 'income' || r.kind === 'spending' || r.period === null || r.category !== null) continue;
-      const entry = transfers.get(r.kind) ?? { units: 0n, count: 0 };
-      entry.units += toUnits(r.inflow);
+      const entry = transfers.get(r.kind) ?? { received: 0n, sent: 0n, count: 0 };
+      const inflow = toUnits(r.inflow);
+      entry.received += inflow;
+      entry.sent += inflow - toUnits(r.total);
       entry.count += r.count;
       transfers.set(r.kind, entry);
     }
@@ -157,10 +164,11 @@ export function buildCashflow(
         : {}),
       transfers: [...transfers]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([kind, { units, count }]) => ({
+        .map(([kind, { received, sent, count }]) => ({
           kind,
           reason: transferReasons[kind],
-          total: money(fromUnits(units)),
+          total: money(fromUnits(received)),
+          total_out: money(fromUnits(sent)),
           count,
         })),
     };

@@ -56,11 +56,21 @@ const cashflowResponse = z.object({
           z.object({
             kind: z.enum(transferKinds),
             reason: z.string(),
-            total: moneySchema.describe('Money moved (counted once)'),
-            count: z.number().int().describe('Transactions (both legs)'),
+            total: moneySchema.describe(
+              'Money received in this currency: the inflow legs (for a movement within the currency, the money moved counted once)',
+            ),
+            total_out: moneySchema.describe(
+              'Money sent from this currency, as a positive amount: the outflow legs (a USD→EUR movement sends USD here and receives EUR under EUR)',
+            ),
+            count: z
+              .number()
+              .int()
+              .describe('Transactions (both legs; one per currency for a cross-currency movement)'),
           }),
         )
-        .describe('Movements between your own accounts: excluded from income and spending'),
+        .describe(
+          'Movements between your own accounts, per kind, each leg in its own currency: excluded from income and spending',
+        ),
     }),
   ),
 });

@@ -130,7 +130,12 @@ describe('/transactions/sync', () => {
   });
 
   it('answers NOT_READY with an empty cursor until the initial pull is ready', async () => {
-    const slow = await startEmulator({ notReadyDelayMs: 300 });
+    // A minute to be ready on the emulator’s wall clock, which the test moves on instead of waiting.
+    const wall = { offsetMs: 0 };
+    const slow = await startEmulator({
+      notReadyDelayMs: 60_000,
+      wallClock: () => Date.now() + wall.offsetMs,
+    });
     try {
       const { accessToken } = await slow.link({ daysRequested: 30 });
       const early = await slow.plaid.transactionsSync({ access_token: accessToken });
@@ -141,7 +146,7 @@ describe('/transactions/sync', () => {
         transactions_update_status: 'NOT_READY',
         added: [],
       });
-      await new Promise((r) => setTimeout(r, 350));
+      wall.offsetMs = 60_000;
       const ready = await slow.plaid.transactionsSync({ access_token: accessToken });
       expect(ready.data.added.length).toBeGreaterThan(0);
     } finally {

@@ -8,6 +8,7 @@ import { selectRows } from '../../src/db/client.js';
 import { createItemLocksRepository } from '../../src/db/repositories/item-locks.js';
 import { syncRuns } from '../../src/db/schema/index.js';
 import { startJobQueue, type JobQueueHandle } from '../../src/jobs/queue.js';
+import { QUEUES } from '../../src/jobs/registry.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { databaseKinds } from '../helpers/database.js';
@@ -91,10 +92,15 @@ describe.each(databaseKinds())('job queue on %s', (kind) => {
       publicToken: await h.publicToken({ institutionId: 'ins_109509' }),
     });
     const locks = createItemLocksRepository(h.db);
-    expect(await locks.acquire(userId, item.id, 'another-worker', 3)).toBe(true);
+    // A lease that outlasts the wait below, however slow the machine.
+    expect(await locks.acquire(userId, item.id, 'another-worker', 30)).toBe(true);
     const enqueued = await queue.enqueueSync({ userId, itemId: item.id, trigger: 'manual' });
-    // While the other worker holds it, nothing runs.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // While the other worker holds it, nothing runs: the worker takes the job and defers it.
+    const job = await until('the worker to take the job', async () => {
+      const found = await queue.boss.getJobById(QUEUES.syncItem, enqueued.jobId!);
+      return found?.state === 'completed' && found;
+    });
+    expect(job.output).toMatchObject({ status: 'deferred', absorbed: false });
     expect((await runsOf(item.id)).every((r) => r.status === 'queued')).toBe(true);
     await locks.release(item.id, 'another-worker');
     const rows = await until('the deferred sync to run', async () => {

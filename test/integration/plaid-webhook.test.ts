@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { base64url, exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey } from 'jose';
@@ -25,6 +26,7 @@ import {
   webhookEvents,
 } from '../../src/db/schema/index.js';
 import { createItemLinking } from '../../src/domain/items/item-linking.js';
+import { createWebhookService } from '../../src/domain/webhooks/service.js';
 import { buildEmulatorApp } from '../../src/emulator/index.js';
 import type { JobQueue, PlaidWebhookJob, SyncRequest } from '../../src/jobs/registry.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -609,8 +611,29 @@ describe.each(databaseKinds())('Plaid webhooks (%s)', (kind) => {
       const locks = createItemLocksRepository(db);
       expect(await locks.acquire(item.userId, item.itemId, 'a-syncing-worker', 30)).toBe(true);
       const eventId = await deliver(await itemEvent(item.plaidItemId, 'USER_PERMISSION_REVOKED'));
-      const processing = runJob(eventId);
-      await new Promise((r) => setTimeout(r, 700));
+      // A webhook service built as the app builds it, whose log says when the revocation found the item held.
+      let foundHeld!: () => void;
+      const waits = new Promise<void>((resolve) => (foundHeld = resolve));
+      const logger = createLogger(
+        'info',
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            if (chunk.toString().includes('revocation waits for the sync holding the item')) foundHeld();
+            done();
+          },
+        }),
+      );
+      const webhooks = createWebhookService({
+        db,
+        plaid: emulatorPlaid,
+        cipher: t.app.services.cipher,
+        jobs: jobs.queue,
+        materializers: t.app.services.materializers,
+        logger,
+      });
+      const processing = webhooks.process(eventId);
+      // It found the lock taken (or, were it to ignore the lock, finished first).
+      await Promise.race([waits, processing]);
       // The sync still runs: nothing is deleted under it.
       expect((await itemRow(item.itemId)).status).toBe('good');
       await locks.release(item.itemId, 'a-syncing-worker');

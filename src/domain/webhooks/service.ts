@@ -342,13 +342,22 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   /**
    * Consent withdrawn: under the item's sync lock (a sync that is writing finishes first, so nothing it
    * fetched lands after the deletion), status revoked (no sync starts after it), then the data goes.
-   * Throws when the lock stays taken, so that the webhook job is retried.
+   * Logs once when it finds the lock taken and waits; throws when the lock stays taken, so that the
+   * webhook job is retried.
    */
   async function revoke(item: PlaidItemRow, error: unknown): Promise<void> {
     const owner = `webhook-revoke/${randomUUID()}`;
     const deadline = Date.now() + REVOKE_LOCK_WAIT_MS;
+    let waiting = false;
     while (!(await locks.acquire(item.userId, item.id, owner, REVOKE_LOCK_LEASE_SECONDS))) {
       if (Date.now() > deadline) throw new Error(`item ${item.id} is being synced; revocation retried later`);
+      if (!waiting) {
+        logger?.info(
+          { userId: item.userId, itemId: item.id },
+          'revocation waits for the sync holding the item',
+        );
+        waiting = true;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     try {

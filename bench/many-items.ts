@@ -41,6 +41,11 @@ const INSTITUTIONS = ['ins_109508', 'ins_109509', 'ins_109510', 'ins_109511'];
 const DAYS_REQUESTED = 90;
 const WORKERS = 2;
 const WORKER_CONCURRENCY = 2;
+/**
+ * The workers' WORKER_POLL_INTERVAL_SECONDS: the product's default, unless this process's environment
+ * sets one (to see what the polling costs: `WORKER_POLL_INTERVAL_SECONDS=0.5 npm run bench -- --only items`).
+ */
+const POLL_INTERVAL_SECONDS = process.env.WORKER_POLL_INTERVAL_SECONDS;
 /** Link calls in flight at once. */
 const LINK_CONCURRENCY = 20;
 const POLL_MS = 100;
@@ -73,7 +78,8 @@ export async function runManyItemsBench(options: { postgresUrl?: string }): Prom
   console.log(
     `\nmany-items first sync: ${PEOPLE} people, ${PEOPLE + TWO_ITEM_PEOPLE} items, ` +
       `${thousands(TRANSACTIONS)} transactions, linked at once (PostgreSQL, 1 API process, ` +
-      `${WORKERS} workers × WORKER_CONCURRENCY=${WORKER_CONCURRENCY})`,
+      `${WORKERS} workers × WORKER_CONCURRENCY=${WORKER_CONCURRENCY}, ` +
+      `WORKER_POLL_INTERVAL_SECONDS=${POLL_INTERVAL_SECONDS ?? 'default (2)'})`,
   );
   if (!options.postgresUrl) {
     console.log('  skipped: no PostgreSQL server answers');
@@ -114,7 +120,11 @@ export async function runManyItemsBench(options: { postgresUrl?: string }): Prom
         startProcess(
           `worker ${i + 1}`,
           ['src/cli.ts', 'worker'],
-          { ...env, WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) },
+          {
+            ...env,
+            WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+            ...(POLL_INTERVAL_SECONDS ? { WORKER_POLL_INTERVAL_SECONDS: POLL_INTERVAL_SECONDS } : {}),
+          },
           /finance-api worker is running/,
           processes,
         ),
@@ -500,8 +510,9 @@ async function printBurst(
   for (const a of answers) byAnswer.set(a, (byAnswer.get(a) ?? 0) + 1);
   console.log(`    answers                ${[...byAnswer].map(([a, n]) => `${n} × ${a}`).join(', ')}`);
   console.log(
-    `    end to end             ${thousands(synced / (wallMs / 1000))} tx/s ` +
-      `(target ≥ ${thousands(TARGET_TX_PER_SECOND)}; the old code ~560)`,
+    `    end to end             ${thousands(synced / (wallMs / 1000))} tx/s, ` +
+      `${(items / (wallMs / 1000)).toFixed(2)} item syncs/s ` +
+      `(target ≥ ${thousands(TARGET_TX_PER_SECOND)} tx/s; the old code ~560 tx/s)`,
   );
   console.log(
     `    sync runs              ${runs.map((r) => `${r.product} ${r.status} ${r.runs}`).join(', ')}`,

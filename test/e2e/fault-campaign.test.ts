@@ -291,8 +291,8 @@ describe.runIf(databaseKinds().includes('postgres'))('fault campaign (two worker
     const since = new Date();
     await Promise.all(items.map((_, i) => enqueue(i)));
     await until('every item to sync after recovery', async () => {
-      // Rows a killed worker left running are closed by the next sync of their item. (Queued rows of a
-      // killed job stay queued until pg-boss expires that job and runs it again: not waited for here.)
+      // Rows a killed worker left running, and its job's rows still queued, are closed by the next sync
+      // that takes the item over (takeOverRuns). Rows of a job that never started stay queued until it runs.
       const running = await database.db
         .select({ id: syncRuns.id })
         .from(syncRuns)

@@ -76,6 +76,7 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     // Fastify's and Node's own error replies as problem+json too (src/http/plugins/errors.ts).
     frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
     clientErrorHandler,
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Every request's strings are checked for NUL and unpaired surrogates before its route's schema.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { hash, verify } from '@node-rs/argon2';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -330,6 +331,31 @@ describe.each(databaseKinds())('hostile input on %s', (kind) => {
       const body = expectProblemOf(tooLarge, 431, 'HEADERS_TOO_LARGE');
       expect(tooLarge.headers['x-request-id']).toBe(body.request_id);
       expectProblemOf(parse(await raw('NOT HTTP AT ALL\r\n\r\n')), 400, 'MALFORMED_REQUEST');
+    });
+
+    it('answers a request that arrives while the app closes with 503 problem+json', async () => {
+      const closing = await buildTestApp(kind);
+      await closing.close();
+      // The closed app's router, served on a server of our own: Fastify's router still says "closing".
+      const server = createServer(closing.app.routing);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        const body = await res.text();
+        expectProblemOf(
+          {
+            statusCode: res.status,
+            headers: Object.fromEntries(res.headers),
+            body,
+            json: () => JSON.parse(body),
+          },
+          503,
+          'NOT_READY',
+        );
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('sends WWW-Authenticate: Bearer with every 401, with error="invalid_token" for a refused token', async () => {

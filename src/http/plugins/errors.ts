@@ -161,6 +161,15 @@ export const errorsPlugin = fp(
     app.setNotFoundHandler((request, reply) =>
       sendProblem(reply, request, errors.routeNotFound(request.method, request.url)),
     );
+    // While the app closes, Fastify's own 503 is fixed JSON (buildApp sets return503OnClosing: false):
+    // a request that still arrives on an open connection gets this problem instead.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async () => {
+      if (closing) throw errors.notReady('This process is shutting down: send the request again.');
+    });
   },
   { name: 'errors' },
 );

@@ -499,6 +499,18 @@ export function describeFailures(failures: readonly Failure[], max = 80): string
   ].join('\n');
 }
 
+const REQUEST_URL = /("req":\{"method":"[A-Z]+","url":")((?:[^"\\]|\\.)*)"/g;
+
+/** The logs with the URL of each request line blanked (`requestUrls` holds them, checked apart). */
+export function withoutRequestUrls(logs: string): string {
+  return logs.replace(REQUEST_URL, '$1[url]"');
+}
+
+/** The URL (path and query string) of every request line of the logs, one a line. */
+export function requestUrls(logs: string): string {
+  return [...logs.matchAll(REQUEST_URL)].map((m) => m[2]).join('\n');
+}
+
 /** What a log must never carry: the users' emails, tokens, passwords, amounts and merchants, SQL. */
 export function logLeaks(logs: string, people: readonly PreparedPerson[]): string[] {
   const found: string[] = [];

@@ -1,6 +1,5 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
-import { batches } from '../batches.js';
 import { selectRows, type Database, type DatabaseHandle } from '../client.js';
 import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
 import {
@@ -246,23 +245,64 @@ export function createAnalyticsRepository(db: Database) {
       return { accounts: accountRows, snapshots, posted, firstTransactionDate: span?.first ?? null };
     },
 
+    /**
+     * Makes one user's stored net worth equal `days`: days no longer there are deleted, new or changed ones
+     * written, unchanged ones left alone (one JSON parameter, not 9 per row: drizzle's multi-row insert of
+     * 1,500 days cost ~0.4 s). The monthly joined points are rebuilt when anything changed.
+     */
     async replaceNetWorth(
       userId: string,
       days: Omit<typeof netWorthDaily.$inferInsert, 'userId' | 'updatedAt'>[],
-    ): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.delete(netWorthDaily).where(eq(netWorthDaily.userId, userId));
-        for (const batch of batches(days)) {
-          await tx.insert(netWorthDaily).values(batch.map((d) => ({ userId, ...d })));
-        }
-        const n = netWorthDaily;
+    ): Promise<number> {
+      const fresh = JSON.stringify(
+        days.map((d) => ({
+          currency: d.currency,
+          date: d.date,
+          assets: d.assets,
+          liabilities: d.liabilities,
+          net_worth: d.netWorth,
+          estimated: d.estimated ?? false,
+          point_json: d.pointJson,
+        })),
+      );
+      return db.transaction(async (tx) => {
+        const [changed] = await selectRows<{ n: number }>(
+          tx as unknown as Database,
+          sql`
+          with fresh as (
+            select * from jsonb_to_recordset(${fresh}::jsonb) as r(
+              currency text, date date, assets numeric, liabilities numeric, net_worth numeric,
+              estimated boolean, point_json text)
+          ), gone as (
+            delete from net_worth_daily n
+            where n.user_id = ${userId}
+              and not exists (select 1 from fresh f where f.currency = n.currency and f.date = n.date)
+            returning 1
+          ), written as (
+            insert into net_worth_daily (user_id, currency, date, assets, liabilities, net_worth, estimated, point_json)
+            select ${userId}, currency, date, assets, liabilities, net_worth, estimated, point_json from fresh
+            on conflict (user_id, currency, date) do update
+              set assets = excluded.assets, liabilities = excluded.liabilities, net_worth = excluded.net_worth,
+                  estimated = excluded.estimated, point_json = excluded.point_json, updated_at = now()
+              where (net_worth_daily.assets, net_worth_daily.liabilities, net_worth_daily.net_worth,
+                     net_worth_daily.estimated, net_worth_daily.point_json)
+                    is distinct from (excluded.assets, excluded.liabilities, excluded.net_worth,
+                                      excluded.estimated, excluded.point_json)
+            returning 1
+          )
+          select ((select count(*) from gone) + (select count(*) from written))::int as n`,
+        );
+        const n = changed?.n ?? 0;
+        if (n === 0) return 0;
+        const d = netWorthDaily;
         await tx.delete(netWorthPointsMonthly).where(eq(netWorthPointsMonthly.userId, userId));
         await tx.execute(sql`
           insert into ${netWorthPointsMonthly} (user_id, currency, month, points)
-          select ${n.userId}, ${n.currency}, date_trunc('month', ${n.date}::timestamp)::date,
-                 string_agg(${n.pointJson}, ',' order by ${n.date})
-          from ${n} where ${n.userId} = ${userId}
+          select ${d.userId}, ${d.currency}, date_trunc('month', ${d.date}::timestamp)::date,
+                 string_agg(${d.pointJson}, ',' order by ${d.date})
+          from ${d} where ${d.userId} = ${userId}
           group by 1, 2, 3`);
+        return n;
       });
     },
 
@@ -297,27 +337,34 @@ export function createAnalyticsRepository(db: Database) {
       userId: string,
       matches: { outflowId: string; inflowId: string; kind: TransferKind; reason: TransferMatchReason }[],
     ): Promise<void> {
+      // Both legs of every match, as one JSON parameter.
+      const wanted = JSON.stringify(
+        matches.flatMap((m) => [
+          { id: m.outflowId, pair: m.inflowId, kind: m.kind, reason: m.reason },
+          { id: m.inflowId, pair: m.outflowId, kind: m.kind, reason: m.reason },
+        ]),
+      );
+      const recordset = sql`jsonb_to_recordset(${wanted}::jsonb) as w(id uuid, pair uuid, kind text, reason text)`;
       await db.transaction(async (tx) => {
-        await tx
-          .update(transactions)
-          .set({ transferKind: null, transferPairId: null, transferReason: null })
-          .where(
-            and(
-              eq(transactions.userId, userId),
-              sql`(${transactions.transferKind} is not null or ${transactions.transferPairId} is not null
-                   or ${transactions.transferReason} is not null)`,
-            ),
-          );
-        for (const batch of batches(matches)) {
-          const rows = batch.flatMap((m) => [
-            sql`(${m.outflowId}::uuid, ${m.inflowId}::uuid, ${m.kind}, ${m.reason})`,
-            sql`(${m.inflowId}::uuid, ${m.outflowId}::uuid, ${m.kind}, ${m.reason})`,
-          ]);
-          await tx.execute(sql`
-            update ${transactions} set transfer_kind = v.kind, transfer_pair_id = v.pair, transfer_reason = v.reason
-            from (values ${sql.join(rows, sql`, `)}) as v(id, pair, kind, reason)
-            where ${transactions.id} = v.id and ${transactions.userId} = ${userId}`);
-        }
+        // Only legs whose pairing changes are written: first the ones losing or changing theirs are
+        // cleared (a pair id is unique, so a leg's new partner must be free first), then the new set.
+        await tx.execute(sql`
+          update ${transactions} t
+             set transfer_kind = null, transfer_pair_id = null, transfer_reason = null
+           where t.user_id = ${userId}
+             and (t.transfer_kind is not null or t.transfer_pair_id is not null or t.transfer_reason is not null)
+             and not exists (
+               select 1 from ${recordset}
+                where w.id = t.id and w.pair = t.transfer_pair_id and w.kind = t.transfer_kind
+                  and w.reason is not distinct from t.transfer_reason)`);
+        if (matches.length === 0) return;
+        await tx.execute(sql`
+          update ${transactions} t
+             set transfer_kind = w.kind, transfer_pair_id = w.pair, transfer_reason = w.reason
+            from ${recordset}
+           where t.id = w.id and t.user_id = ${userId}
+             and (t.transfer_kind, t.transfer_pair_id, t.transfer_reason)
+                 is distinct from (w.kind, w.pair, w.reason)`);
       });
     },
 

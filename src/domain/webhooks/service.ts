@@ -173,11 +173,17 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
 
     let json: unknown;
+    const text = Buffer.from(rawBody).toString('utf8');
     try {
-      json = JSON.parse(Buffer.from(rawBody).toString('utf8'));
+      json = JSON.parse(text);
     } catch (error) {
       await recordMalformed(bodySha256, null);
       throw errors.malformedJson(error instanceof Error ? error.message : 'not JSON');
+    }
+    // PostgreSQL's jsonb cannot hold U+0000; no Plaid webhook carries one: refused, only its hash kept.
+    if (/(?<!\\)(\\\\)*\\u0000/i.test(text)) {
+      await recordMalformed(bodySha256, null);
+      throw errors.malformedJson('the body contains U+0000, which no Plaid webhook carries');
     }
     const parsed = webhookBodySchema.safeParse(json);
     if (!parsed.success) {

@@ -14,10 +14,10 @@ import {
 } from './domain/services.js';
 import { followTokenRevocations } from './domain/auth/token-cache.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
-import { listenForTokenRevocations } from './db/repositories/api-tokens.js';
-import type { NotificationListener } from './db/notifications.js';
-import { listenForReadModelChanges } from './db/repositories/analytics.js';
-import { listenForItemHealthChanges } from './db/repositories/items.js';
+import { tokenRevocationsSubscription } from './db/repositories/api-tokens.js';
+import type { ChannelSubscription, NotificationListener } from './db/notifications.js';
+import { readModelChangesSubscription } from './db/repositories/analytics.js';
+import { itemHealthChangesSubscription } from './db/repositories/items.js';
 import { createReadCache, followReadModelChanges } from './http/read-cache.js';
 import { followItemHealthChanges } from './domain/accounts/service.js';
 import { errors } from './errors/catalog.js';
@@ -174,28 +174,21 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
   // (docs/security.md): personal access tokens, each user's item health (the freshness of every read
   // response), the rendered read answers. Listeners close with the app, before the database.
   const componentLog = (component: string) => app.log.child({ component }) as Logger;
-  const listeners: NotificationListener[] = [];
+  // One change feed per process: one listening connection on a server, whatever the number of caches.
+  const subscriptions: ChannelSubscription[] = [];
   if (config.authTokenCacheSeconds > 0)
-    listeners.push(
-      await listenForTokenRevocations(
-        database,
-        followTokenRevocations(services.tokenCache, componentLog('auth')),
-      ),
+    subscriptions.push(
+      tokenRevocationsSubscription(followTokenRevocations(services.tokenCache, componentLog('auth'))),
     );
   if (config.freshnessCacheSeconds > 0)
-    listeners.push(
-      await listenForItemHealthChanges(
-        database,
-        followItemHealthChanges(services.itemHealth, componentLog('freshness')),
-      ),
+    subscriptions.push(
+      itemHealthChangesSubscription(followItemHealthChanges(services.itemHealth, componentLog('freshness'))),
     );
   if (config.readCacheSeconds > 0)
-    listeners.push(
-      await listenForReadModelChanges(
-        database,
-        followReadModelChanges(readCache, componentLog('read-cache')),
-      ),
+    subscriptions.push(
+      readModelChangesSubscription(followReadModelChanges(readCache, componentLog('read-cache'))),
     );
+  const listeners: NotificationListener[] = [await database.listen(subscriptions)];
   const closeListeners = () => Promise.all(listeners.map((listener) => listener.close()));
   app.addHook('onClose', async () => {
     await closeListeners();

@@ -10,7 +10,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import {
   listenInProcess,
   listenOnServer,
-  type NotificationHandlers,
+  type ChannelSubscription,
   type NotificationListener,
 } from './notifications.js';
 import { templateForFreshDirectory } from './pglite-template.js';
@@ -32,8 +32,8 @@ export interface DatabaseHandle {
   /** The node-postgres pool in server mode. */
   pool?: pg.Pool;
   ping(): Promise<void>;
-  /** LISTEN on a channel: a dedicated, reconnecting connection on a server; in-process on PGlite. */
-  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
+  /** The change feed: one dedicated, reconnecting connection LISTENing on every channel given on a server; in-process on PGlite. */
+  listen(subscriptions: readonly ChannelSubscription[]): Promise<NotificationListener>;
   close(): Promise<void>;
 }
 
@@ -62,7 +62,7 @@ export async function openDatabase(
       ping: async () => {
         await pool.query('select 1');
       },
-      listen: (channel, handlers) => listenOnServer(target.url, channel, handlers),
+      listen: (subscriptions) => listenOnServer(target.url, subscriptions),
       close: async () => {
         await pool.end();
       },
@@ -93,7 +93,7 @@ export async function openDatabase(
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    listen: (channel, handlers) => listenInProcess(pglite, channel, handlers),
+    listen: (subscriptions) => listenInProcess(pglite, subscriptions),
     close: async () => {
       try {
         await pglite.close();

@@ -2,9 +2,10 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 /**
- * LISTEN on one channel, for caches that must hear every change committed by any process. What the
- * listener promises is narrow: between `onListening` and `onLost`, every notification committed on the
- * channel arrives. Outside that window some may be missed, so a cache must not serve then.
+ * LISTEN on the channels of the caches that must hear every change committed by any process: one change
+ * feed per process (one connection on a server, whatever the number of channels). What the listener
+ * promises is narrow: between `onListening` and `onLost`, every notification committed on a channel
+ * arrives. Outside that window some may be missed, so a cache must not serve then.
  */
 export interface NotificationHandlers {
   onNotification(payload: string): void;
@@ -21,6 +22,12 @@ export interface NotificationListener {
   close(): Promise<void>;
 }
 
+/** One cache's channel and what it does with the channel's news. */
+export interface ChannelSubscription {
+  channel: string;
+  handlers: NotificationHandlers;
+}
+
 /** How often the listening connection is checked: a half-open TCP connection would otherwise hear nothing. */
 const HEARTBEAT_MS = 15_000;
 const QUERY_TIMEOUT_MS = 5_000;
@@ -30,11 +37,6 @@ const RETRY_MAX_MS = 30_000;
 /** Shown in pg_stat_activity, so that operators can tell this connection from the pool's. */
 export const LISTENER_APPLICATION_NAME = 'finance-api listener';
 
-/** The listener of one channel, as pg_stat_activity shows it. */
-export function listenerApplicationName(channel: string): string {
-  return `${LISTENER_APPLICATION_NAME} ${channel}`;
-}
-
 /**
  * A PostgreSQL server: one dedicated connection (not one of the pool's, which the pool may close or
  * hand to queries), reconnected with exponential backoff and jitter. Resolves after the first attempt,
@@ -42,9 +44,10 @@ export function listenerApplicationName(channel: string): string {
  */
 export async function listenOnServer(
   connectionString: string,
-  channel: string,
-  handlers: NotificationHandlers,
+  subscriptions: readonly ChannelSubscription[],
 ): Promise<NotificationListener> {
+  const byChannel = new Map(subscriptions.map((s) => [s.channel, s.handlers]));
+  const everyone = [...byChannel.values()];
   let closed = false;
   let current: pg.Client | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -58,7 +61,7 @@ export async function listenOnServer(
     );
     failures += 1;
     retry = setTimeout(() => void connect(), retryInMs).unref();
-    callSafely(() => handlers.onLost(error, retryInMs));
+    for (const handlers of everyone) callSafely(() => handlers.onLost(error, retryInMs));
   };
 
   const drop = (client: pg.Client, error: unknown) => {
@@ -74,7 +77,7 @@ export async function listenOnServer(
     try {
       client = new pg.Client({
         connectionString,
-        application_name: listenerApplicationName(channel),
+        application_name: LISTENER_APPLICATION_NAME,
         keepAlive: true,
         connectionTimeoutMillis: QUERY_TIMEOUT_MS,
         query_timeout: QUERY_TIMEOUT_MS,
@@ -88,12 +91,12 @@ export async function listenOnServer(
     client.on('error', (error) => drop(client, error));
     client.on('end', () => drop(client, new Error('the listening connection closed')));
     client.on('notification', (message) => {
-      if (client === current && message.channel === channel)
-        callSafely(() => handlers.onNotification(message.payload ?? ''));
+      const handlers = byChannel.get(message.channel);
+      if (client === current && handlers) callSafely(() => handlers.onNotification(message.payload ?? ''));
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      for (const channel of byChannel.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
       drop(client, error);
       return;
@@ -103,9 +106,10 @@ export async function listenOnServer(
     heartbeat = setInterval(() => {
       client.query('select 1').catch((error: unknown) => drop(client, error));
     }, HEARTBEAT_MS).unref();
-    callSafely(handlers.onListening);
+    for (const handlers of everyone) callSafely(handlers.onListening);
   };
 
+  if (everyone.length === 0) return { close: async () => undefined };
   await connect();
   return {
     close: async () => {
@@ -121,6 +125,16 @@ export async function listenOnServer(
 
 /** Embedded PGlite: notifications are delivered in-process, by the time the notifying query returns. */
 export async function listenInProcess(
+  pglite: PGlite,
+  subscriptions: readonly ChannelSubscription[],
+): Promise<NotificationListener> {
+  const listeners = await Promise.all(
+    subscriptions.map(({ channel, handlers }) => listenToChannelInProcess(pglite, channel, handlers)),
+  );
+  return { close: async () => void (await Promise.all(listeners.map((l) => l.close()))) };
+}
+
+async function listenToChannelInProcess(
   pglite: PGlite,
   channel: string,
   handlers: NotificationHandlers,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { listenerApplicationName } from '../../src/db/notifications.js';
+import { LISTENER_APPLICATION_NAME } from '../../src/db/notifications.js';
 import { createApiTokensRepository } from '../../src/db/repositories/api-tokens.js';
 import { createUsersRepository } from '../../src/db/repositories/users.js';
 import { runAdminCommand } from '../../src/domain/admin/commands.js';
@@ -245,7 +245,7 @@ describe.runIf(databaseKinds().includes('postgres'))('token revocation across AP
     const { rows } = await admin.query<{ ok: boolean }>(
       `select pg_terminate_backend(pid) as ok from pg_stat_activity
         where datname = current_database() and application_name = $1`,
-      [listenerApplicationName('api_token_revocations')],
+      [LISTENER_APPLICATION_NAME],
     );
     expect(rows.length).toBe(2); // A's and B's
     await until('B to stop serving from memory', async () => !b.app.services.tokenCache.serving, 5_000, 20);

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
-import { selectRows, type Database, type DatabaseHandle } from '../client.js';
-import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
+import { selectRows, type Database } from '../client.js';
+import type { ChannelSubscription, ListenerLifecycle } from '../notifications.js';
 import {
   accounts,
   balanceSnapshots,
@@ -493,13 +493,13 @@ export function announcedOwners(payload: string): readonly string[] | '*' {
 }
 
 /** Follows the read-model changes committed by every process on this database, this one included. */
-export function listenForReadModelChanges(
-  database: Pick<DatabaseHandle, 'listen'>,
-  handlers: ReadModelChangeHandlers,
-): Promise<NotificationListener> {
-  return database.listen(READ_MODEL_CHANNEL, {
-    onNotification: (payload) => handlers.onChanged(announcedOwners(payload)),
-    onListening: () => handlers.onListening(),
-    onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
-  });
+export function readModelChangesSubscription(handlers: ReadModelChangeHandlers): ChannelSubscription {
+  return {
+    channel: READ_MODEL_CHANNEL,
+    handlers: {
+      onNotification: (payload) => handlers.onChanged(announcedOwners(payload)),
+      onListening: () => handlers.onListening(),
+      onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Database, DatabaseHandle } from '../client.js';
-import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
+import type { Database } from '../client.js';
+import type { ChannelSubscription, ListenerLifecycle } from '../notifications.js';
 import { apiTokens, users, type ApiTokenScope } from '../schema/index.js';
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
@@ -84,14 +84,14 @@ export interface TokenRevocationHandlers extends ListenerLifecycle {
 }
 
 /** Follows the revocations committed by every process on this database, this one included. */
-export function listenForTokenRevocations(
-  database: Pick<DatabaseHandle, 'listen'>,
-  handlers: TokenRevocationHandlers,
-): Promise<NotificationListener> {
-  return database.listen(REVOCATIONS_CHANNEL, {
-    onNotification: (payload) =>
-      payload === EVERY_TOKEN ? handlers.onEveryTokenRevoked() : handlers.onTokenRevoked(payload),
-    onListening: () => handlers.onListening(),
-    onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
-  });
+export function tokenRevocationsSubscription(handlers: TokenRevocationHandlers): ChannelSubscription {
+  return {
+    channel: REVOCATIONS_CHANNEL,
+    handlers: {
+      onNotification: (payload) =>
+        payload === EVERY_TOKEN ? handlers.onEveryTokenRevoked() : handlers.onTokenRevoked(payload),
+      onListening: () => handlers.onListening(),
+      onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
+    },
+  };
 }

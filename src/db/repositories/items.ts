@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, max, ne, sql } from 'drizzle-orm';
-import type { Database, DatabaseHandle } from '../client.js';
-import type { ListenerLifecycle, NotificationListener } from '../notifications.js';
+import type { Database } from '../client.js';
+import type { ChannelSubscription, ListenerLifecycle } from '../notifications.js';
 import {
   accounts,
   institutions,
@@ -428,14 +428,14 @@ export interface ItemHealthChangeHandlers extends ListenerLifecycle {
 }
 
 /** Follows the item health changes committed by every process on this database, this one included. */
-export function listenForItemHealthChanges(
-  database: Pick<DatabaseHandle, 'listen'>,
-  handlers: ItemHealthChangeHandlers,
-): Promise<NotificationListener> {
-  return database.listen(ITEM_HEALTH_CHANNEL, {
-    onNotification: (payload) =>
-      payload === EVERY_USER ? handlers.onEveryUserChanged() : handlers.onUserChanged(payload),
-    onListening: () => handlers.onListening(),
-    onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
-  });
+export function itemHealthChangesSubscription(handlers: ItemHealthChangeHandlers): ChannelSubscription {
+  return {
+    channel: ITEM_HEALTH_CHANNEL,
+    handlers: {
+      onNotification: (payload) =>
+        payload === EVERY_USER ? handlers.onEveryUserChanged() : handlers.onUserChanged(payload),
+      onListening: () => handlers.onListening(),
+      onLost: (error, retryInMs) => handlers.onLost(error, retryInMs),
+    },
+  };
 }

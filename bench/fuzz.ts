@@ -209,10 +209,10 @@ async function benchOne(label: string, env: Record<string, string>) {
   try {
     process.stdout.write('  linking and syncing two users... ');
     const setupStarted = performance.now();
-    const people = [
-      await preparePerson(service.url, service.emulatorUrl, 'ana', 'ana.bench@example.com', 'ins_109508'),
-      await preparePerson(service.url, service.emulatorUrl, 'ben', 'ben.bench@example.com', 'ins_109511'),
-    ];
+    const people = await Promise.all([
+      preparePerson(service.url, service.emulatorUrl, 'ana', 'ana.bench@example.com', 'ins_109508'),
+      preparePerson(service.url, service.emulatorUrl, 'ben', 'ben.bench@example.com', 'ins_109511'),
+    ]);
     console.log(
       `${((performance.now() - setupStarted) / 1000).toFixed(1)} s ` +
         `(${people.map((p) => `${p.transactions.length} transactions`).join(', ')})`,

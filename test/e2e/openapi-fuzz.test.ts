@@ -96,10 +96,11 @@ describe.each(databaseKinds())('OpenAPI fuzzing of the running service (%s)', (k
     const emulatorUrl = /offline emulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1];
     expect(emulatorUrl, server.output()).toBeDefined();
     doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as OpenApiDocument;
-    people = [
-      await preparePerson(server.url, emulatorUrl!, 'ana', `ana.fuzz.${kind}@example.com`, 'ins_109508'),
-      await preparePerson(server.url, emulatorUrl!, 'ben', `ben.fuzz.${kind}@example.com`, 'ins_109511'),
-    ];
+    // Both users link at once: their first syncs run side by side in the service's worker.
+    people = await Promise.all([
+      preparePerson(server.url, emulatorUrl!, 'ana', `ana.fuzz.${kind}@example.com`, 'ins_109508'),
+      preparePerson(server.url, emulatorUrl!, 'ben', `ben.fuzz.${kind}@example.com`, 'ins_109511'),
+    ]);
     before = await Promise.all(people.map((p) => snapshotOf(server.url, p)));
   }, 180_000);
 

@@ -50,7 +50,9 @@ export async function openDatabase(
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      // A burst (a hundred people pressing "sync" at once) waits for a connection rather than failing
+      // after 5 s; past 30 s the request is answered 503 with Retry-After (src/http/plugins/errors.ts).
+      connectionTimeoutMillis: 30_000,
     });
     // A dropped idle connection must not crash the process.
     pool.on('error', () => undefined);

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'NOT_READY',
   'JOB_QUEUE_UNAVAILABLE',
+  'DATABASE_BUSY',
   // Linking and items (Plaid)
   'INVALID_PUBLIC_TOKEN',
   'ITEM_ALREADY_LINKED',
@@ -139,6 +140,14 @@ export const errors = {
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
   notReady: (detail: string) => new AppError('NOT_READY', 503, 'Service not ready', detail),
+  databaseBusy: (retryAfterSeconds: number) =>
+    new AppError(
+      'DATABASE_BUSY',
+      503,
+      'Database busy',
+      `Every database connection stayed busy too long; nothing was changed. Try again in ${retryAfterSeconds} s.`,
+      { headers: { 'retry-after': String(retryAfterSeconds) } },
+    ),
   jobQueueUnavailable: (retryAfterSeconds: number) =>
     new AppError(
       'JOB_QUEUE_UNAVAILABLE',

@@ -46,19 +46,32 @@ function withoutStatement(text: string): string {
  * (an AxiosError carries the request, with Plaid credentials and access tokens) and never an SQL
  * statement with its parameters.
  */
-export function loggableError(value: unknown): unknown {
+export function loggableError(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return withoutStatement(value);
   if (!value || typeof value !== 'object') return value;
   const database = loggedDatabaseError(value);
   if (database.code) return database;
-  const error = value as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown };
+  const error = value as {
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    stack?: unknown;
+    cause?: unknown;
+  };
+  // drizzle's wrapper (its message is the statement): only what caused it, e.g. the pool's
+  // 'timeout exceeded when trying to connect' or a dropped connection, which carry no data.
+  if (typeof error.message === 'string' && error.message.startsWith('Failed query:')) {
+    return {
+      type: 'DrizzleQueryError',
+      ...(error.cause !== undefined && depth < 3 ? { cause: loggableError(error.cause, depth + 1) } : {}),
+    };
+  }
   const text = (field: unknown) => (typeof field === 'string' ? withoutStatement(field) : undefined);
-  const drizzle = database.name === 'DrizzleQueryError';
   return {
     type: database.name,
-    ...(text(error.message) && !drizzle ? { message: text(error.message) } : {}),
+    ...(text(error.message) ? { message: text(error.message) } : {}),
     ...(typeof error.code === 'string' ? { code: error.code } : {}),
-    ...(text(error.stack) && !drizzle ? { stack: text(error.stack) } : {}),
+    ...(text(error.stack) ? { stack: text(error.stack) } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ const sampleArgs: { [K in ErrorFactory]: Parameters<(typeof errors)[K]> } = {
   rateLimited: [30],
   notReady: ['migrations are running'],
   jobQueueUnavailable: [5],
+  databaseBusy: [5],
   invalidPublicToken: [],
   itemAlreadyLinked: ['00000000-0000-4000-8000-000000000001'],
   plaidUnavailable: ['INSTITUTION_DOWN', 10],
@@ -47,7 +48,7 @@ function build(name: ErrorFactory): AppError {
 
 /** Enough of a request for toAppError. */
 function request(method = 'GET', url = '/v1/things'): FastifyRequest {
-  const log = { error: () => undefined, info: () => undefined };
+  const log = { error: () => undefined, warn: () => undefined, info: () => undefined };
   return { method, url, headers: {}, log } as unknown as FastifyRequest;
 }
 
@@ -107,5 +108,18 @@ describe('error catalog', () => {
       code: 'INTERNAL_ERROR',
       status: 500,
     });
+  });
+});
+
+describe('a pool with no free connection', () => {
+  it('is a 503 DATABASE_BUSY with Retry-After, not a 500, however deep drizzle wraps it', () => {
+    const timeout = new Error('timeout exceeded when trying to connect');
+    const wrapped = new Error('Failed query: select 1\nparams: ', { cause: timeout });
+    for (const error of [timeout, wrapped]) {
+      const mapped = toAppError(error, request(), 1024);
+      expect(mapped).toMatchObject({ code: 'DATABASE_BUSY', status: 503 });
+      expect(mapped.extra.headers).toEqual({ 'retry-after': '5' });
+    }
+    expect(toAppError(new Error('something else'), request(), 1024).code).toBe('INTERNAL_ERROR');
   });
 });

@@ -103,3 +103,30 @@ describe.each(databaseKinds())('database errors in logs (%s)', (kind) => {
     expect(lines[0]).not.toContain('access-sandbox-LEAK');
   });
 });
+
+describe('errors drizzle wraps without a SQLSTATE', () => {
+  it('logs what caused them (a pool timeout), never the statement', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const cause = new Error('timeout exceeded when trying to connect');
+    logger.error(
+      {
+        err: new Error('Failed query: select * from users where email = $1\nparams: a@b.example', { cause }),
+      },
+      'query failed',
+    );
+    const line = JSON.parse(lines[0]!) as { err: { type: string; cause: { message: string } } };
+    expect(line.err.type).toBe('DrizzleQueryError');
+    expect(line.err.cause.message).toBe('timeout exceeded when trying to connect');
+    expect(lines[0]).not.toContain('a@b.example');
+    expect(lines[0]).not.toContain('select');
+  });
+});

@@ -33,6 +33,14 @@ function fieldProblems(error: Parameters<typeof hasZodFastifySchemaValidationErr
   return problems;
 }
 
+/** node-postgres's pool gave up waiting for a free connection (drizzle wraps it as the cause). */
+function waitedForConnection(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e.message === 'timeout exceeded when trying to connect') return true;
+  }
+  return false;
+}
+
 /** Maps anything thrown to an AppError; unknown errors become a 500 and are logged. */
 export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: number): AppError {
   if (error instanceof AppError) return error;
@@ -64,6 +72,10 @@ export function toAppError(error: unknown, request: FastifyRequest, bodyLimit: n
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return errors.badRequest(fastifyError.statusCode, fastifyError.message);
+  }
+  if (waitedForConnection(error)) {
+    request.log.warn({ err: error }, 'no database connection became free in time');
+    return errors.databaseBusy(5);
   }
   request.log.error({ err: error }, 'unhandled error');
   return errors.internal();

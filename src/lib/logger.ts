@@ -75,11 +75,27 @@ export function loggableError(value: unknown, depth = 0): unknown {
   };
 }
 
+/**
+ * The request of Fastify's request lines: method, path and request id, never the query string (it
+ * carries what people search for: `merchant=…`, `q=…`, `min_amount=…`) nor headers.
+ */
+export function loggableRequest(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const req = value as { method?: unknown; url?: unknown; id?: unknown };
+  const url = typeof req.url === 'string' ? req.url : '';
+  const at = url.indexOf('?');
+  return {
+    method: req.method,
+    url: at === -1 ? url : `${url.slice(0, at)}?[query withheld]`,
+    ...(req.id !== undefined ? { id: req.id } : {}),
+  };
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     base: { service: 'finance-api' },
-    serializers: { err: loggableError },
+    serializers: { err: loggableError, req: loggableRequest },
     redact: { paths: redactPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

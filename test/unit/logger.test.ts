@@ -130,3 +130,26 @@ describe('errors drizzle wraps without a SQLSTATE', () => {
     expect(lines[0]).not.toContain('select');
   });
 });
+
+describe('request lines', () => {
+  it('log the path and method, never the query string people search with', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    logger.info(
+      { req: { method: 'GET', url: '/v1/transactions?merchant=Blue%20Bottle&min_amount=1234.56', id: 'r1' } },
+      'incoming request',
+    );
+    const line = JSON.parse(lines[0]!) as { req: { method: string; url: string; id: string } };
+    expect(line.req).toEqual({ method: 'GET', url: '/v1/transactions?[query withheld]', id: 'r1' });
+    expect(lines[0]).not.toContain('Blue');
+    expect(lines[0]).not.toContain('1234.56');
+  });
+});

@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase, selectRows, type Database } from '../src/db/client.js';
-import { createAnalyticsRepository } from '../src/db/repositories/analytics.js';
 import { createAnalyticsMaterializers } from '../src/domain/analytics/materializers.js';
 import { createAccessTokenCipher, keyIdOf } from '../src/domain/items/access-token-cipher.js';
 import { createSyncService } from '../src/domain/sync/service.js';

@@ -8,7 +8,6 @@ import type { FastifyInstance } from 'fastify';
 import { Products } from 'plaid';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
-import { createAnalyticsRepository } from '../../src/db/repositories/analytics.js';
 import {
   accounts,
   holdings,

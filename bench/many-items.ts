@@ -29,6 +29,7 @@ import {
   type GroundTruth,
 } from '../src/emulator/index.js';
 import { createPlaidClient } from '../src/plaid/client.js';
+import { cashflowTruth, ourCashflow } from '../test/helpers/ground-truth-figures.js';
 import { createBenchDatabase, root } from './harness.js';
 
 const PEOPLE = 100;
@@ -601,42 +602,6 @@ function describeSums(sums: Map<string, { total: bigint; count: number }>): stri
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([currency, s]) => `${currency} ${s.total} ×${s.count}`)
     .join(', ');
-}
-
-function cashflowTruth(truths: GroundTruth[]): Map<string, { total: bigint; count: number }> {
-  const result = new Map<string, { total: bigint; count: number }>();
-  for (const truth of truths) {
-    const currencyOf = new Map(
-      truth.accounts.map((a) => [a.account_id, a.balances.iso_currency_code ?? 'XXX']),
-    );
-    for (const t of truth.transactions) {
-      const currency = t.iso_currency_code ?? currencyOf.get(t.account_id) ?? 'XXX';
-      const entry = result.get(currency) ?? { total: 0n, count: 0 };
-      entry.total -= units(t.amount); // Plaid: positive = money out; ours: negative = money out
-      entry.count += 1;
-      result.set(currency, entry);
-    }
-  }
-  return result;
-}
-
-async function ourCashflow(db: Database, userId: string, table: 'cashflow_daily' | 'cashflow_monthly') {
-  const rows = await selectRows<{ currency: string; total: string; count: number }>(
-    db,
-    sql`select currency, sum(total)::text as total, sum(count)::int as count
-        from ${sql.identifier(table)} where user_id = ${userId} group by currency`,
-  );
-  return new Map(rows.map((r) => [r.currency, { total: units(r.total), count: r.count }]));
-}
-
-/** An amount as exact minor units of 1/10,000 (as test/sync/support.ts `units`). */
-function units(value: string | number): bigint {
-  const text = typeof value === 'number' ? value.toFixed(4) : value;
-  const negative = text.startsWith('-');
-  const [whole = '0', fraction = ''] = text.replace(/^[-+]/, '').split('.');
-  if (fraction.slice(4).replace(/0/g, '') !== '') throw new Error(`${text} has more than 4 decimals`);
-  const result = BigInt(whole) * 10_000n + BigInt((fraction + '0000').slice(0, 4));
-  return negative ? -result : result;
 }
 
 /** pino lines at level ≥ 50 (error, fatal) since the burst started, by process and message. */

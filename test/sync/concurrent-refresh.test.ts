@@ -13,7 +13,8 @@ import { createAccessTokenCipher, keyIdOf } from '../../src/domain/items/access-
 import { createSyncService, type SyncService } from '../../src/domain/sync/service.js';
 import type { GroundTruth } from '../../src/emulator/index.js';
 import { databaseKinds } from '../helpers/database.js';
-import { startSyncHarness, units, type SyncHarness } from './support.js';
+import { cashflowTruth, ourCashflow, units } from '../helpers/ground-truth-figures.js';
+import { startSyncHarness, type SyncHarness } from './support.js';
 
 const BURSTS = 3;
 const INSTITUTIONS = ['ins_109508', 'ins_109509', 'ins_109510', 'ins_109511'];
@@ -21,24 +22,6 @@ const INSTITUTIONS = ['ins_109508', 'ins_109509', 'ins_109510', 'ins_109511'];
 interface Person {
   userId: string;
   items: { id: string; plaidItemId: string }[];
-}
-
-/** Per currency: Σ amounts (our sign) and the count of every live transaction, from the ground truth. */
-function cashflowTruth(truths: GroundTruth[]): Map<string, { total: bigint; count: number }> {
-  const result = new Map<string, { total: bigint; count: number }>();
-  for (const truth of truths) {
-    const currencyOf = new Map(
-      truth.accounts.map((a) => [a.account_id, a.balances.iso_currency_code ?? 'XXX']),
-    );
-    for (const t of truth.transactions) {
-      const currency = t.iso_currency_code ?? currencyOf.get(t.account_id) ?? 'XXX';
-      const entry = result.get(currency) ?? { total: 0n, count: 0 };
-      entry.total -= units(t.amount); // Plaid: positive = money out; ours: negative = money out
-      entry.count += 1;
-      result.set(currency, entry);
-    }
-  }
-  return result;
 }
 
 /** Per currency: assets (current, else available) minus what is owed on credit and loan accounts. */
@@ -52,15 +35,6 @@ function netWorthTruth(truths: GroundTruth[]): Map<string, bigint> {
     result.set(currency, (result.get(currency) ?? 0n) + (owed ? -units(balance) : units(balance)));
   }
   return result;
-}
-
-async function ourCashflow(db: Database, userId: string, table: 'cashflow_daily' | 'cashflow_monthly') {
-  const rows = await selectRows<{ currency: string; total: string; count: number }>(
-    db,
-    sql`select currency, sum(total)::text as total, sum(count)::int as count
-        from ${sql.identifier(table)} where user_id = ${userId} group by currency`,
-  );
-  return new Map(rows.map((r) => [r.currency, { total: units(r.total), count: r.count }]));
 }
 
 async function ourNetWorthOn(db: Database, userId: string, date: string) {

@@ -26,6 +26,7 @@ import type { EmulatorOptions, GroundTruth } from '../../src/emulator/index.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { openTestDatabase, type DatabaseKind, type TestDatabase } from '../helpers/database.js';
 import { emulatorControl } from '../helpers/emulator-control.js';
+import { units } from '../helpers/ground-truth-figures.js';
 
 export const CLIENT_ID = 'sync-test-client';
 export const SECRET = 'sync-test-secret-0c1d2e3f';
@@ -149,15 +150,7 @@ export async function startSyncHarness(
   };
 }
 
-/** A decimal string (numeric(20,4)) or a JSON number of at most 4 decimals → exact ten-thousandths. */
-export function units(value: string | number): bigint {
-  const text = typeof value === 'number' ? value.toFixed(4) : value;
-  const negative = text.startsWith('-');
-  const [whole = '0', fraction = ''] = text.replace(/^[-+]/, '').split('.');
-  if (fraction.slice(4).replace(/0/g, '') !== '') throw new Error(`${text} has more than 4 decimals`);
-  const result = BigInt(whole) * 10_000n + BigInt((fraction + '0000').slice(0, 4));
-  return negative ? -result : result;
-}
+export { units } from '../helpers/ground-truth-figures.js';
 
 /** Our transactions of an item, in the shape the ground truth is compared in. */
 export async function ourTransactions(db: Database, userId: string, itemId: string) {

@@ -4,16 +4,24 @@ import { users } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { databaseKinds, openTestDatabase } from '../helpers/database.js';
 
-describe('logger redaction', () => {
-  it('never writes authorization headers, passwords, tokens or Plaid secrets', () => {
-    const lines: string[] = [];
-    const sink = new Writable({
+/** A logger at info whose lines land in `lines`. */
+function capturedLogger() {
+  const lines: string[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
       write(chunk: Buffer, _encoding, done) {
         lines.push(chunk.toString());
         done();
       },
-    });
-    const logger = createLogger('info', sink);
+    }),
+  );
+  return { lines, logger };
+}
+
+describe('logger redaction', () => {
+  it('never writes authorization headers, passwords, tokens or Plaid secrets', () => {
+    const { lines, logger } = capturedLogger();
     logger.info(
       { req: { headers: { authorization: 'Bearer SECRET-A', 'plaid-secret': 'SECRET-B' } } },
       'request',
@@ -57,16 +65,7 @@ describe.each(databaseKinds())('database errors in logs (%s)', (kind) => {
       // What drizzle throws carries the statement and its parameters: exactly what must not be logged.
       expect(String((error as Error).message)).toContain(email);
 
-      const lines: string[] = [];
-      const logger = createLogger(
-        'info',
-        new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            lines.push(chunk.toString());
-            done();
-          },
-        }),
-      );
+      const { lines, logger } = capturedLogger();
       logger.error({ err: error }, 'insert failed');
       logger.error({ err: (error as Error).message }, 'insert failed, as text');
       const output = lines.join('');
@@ -82,16 +81,7 @@ describe.each(databaseKinds())('database errors in logs (%s)', (kind) => {
   });
 
   it('keeps the message and stack of an error that is not the database’s', () => {
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { lines, logger } = capturedLogger();
     const error = Object.assign(new TypeError('cannot read x of undefined'), {
       response: { config: { data: 'access_token=access-sandbox-LEAK' } },
     });
@@ -106,16 +96,7 @@ describe.each(databaseKinds())('database errors in logs (%s)', (kind) => {
 
 describe('errors drizzle wraps without a SQLSTATE', () => {
   it('logs what caused them (a pool timeout), never the statement', () => {
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { lines, logger } = capturedLogger();
     const cause = new Error('timeout exceeded when trying to connect');
     logger.error(
       {
@@ -133,16 +114,7 @@ describe('errors drizzle wraps without a SQLSTATE', () => {
 
 describe('request lines', () => {
   it('log the path and method, never the query string people search with', () => {
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { lines, logger } = capturedLogger();
     logger.info(
       { req: { method: 'GET', url: '/v1/transactions?merchant=Blue%20Bottle&min_amount=1234.56', id: 'r1' } },
       'incoming request',

@@ -17,6 +17,12 @@ export interface LoggedDatabaseError {
   message?: string;
 }
 
+/** drizzle's wrapper message is the statement and its parameters: `Failed query: insert … params: …`. */
+export function withoutStatement(text: string): string {
+  const at = text.indexOf('Failed query:');
+  return at === -1 ? text : `${text.slice(0, at)}Failed query: [statement withheld]`;
+}
+
 const SAFE_MESSAGE_CLASSES = ['08', '53', '57', '58'];
 
 function field(value: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import { loggedDatabaseError } from '../db/errors.js';
+import { loggedDatabaseError, withoutStatement } from '../db/errors.js';
 
 /**
  * Paths whose values never reach a log line: credentials, tokens, Plaid secrets. pino's redaction
@@ -33,12 +33,6 @@ export const redactPaths = [
   'config.data',
   'err.config',
 ];
-
-/** drizzle's wrapper message is the statement and its parameters: `Failed query: insert … params: …`. */
-function withoutStatement(text: string): string {
-  const at = text.indexOf('Failed query:');
-  return at === -1 ? text : `${text.slice(0, at)}Failed query: [statement withheld]`;
-}
 
 /**
  * The `err` of every log line: for a database error its SQLSTATE, constraint, table and column only

@@ -21,3 +21,31 @@ export function isCleanText(value: string): boolean {
 export function printableText(value: string): string {
   return Array.from(value, (c) => (c === '\u0000' || UNPAIRED_SURROGATE.test(c) ? '\ufffd' : c)).join('');
 }
+
+export type TextPath = (string | number)[];
+
+/**
+ * Every malformed string (or object key) in a parsed JSON value, query string or params, at most
+ * `limit` of them. Iterative: a JSON body nested a million deep must not overflow the stack.
+ */
+export function textProblemsIn(root: unknown, limit = 20): { path: TextPath; message: string }[] {
+  const found: { path: TextPath; message: string }[] = [];
+  const stack: { value: unknown; path: TextPath }[] = [{ value: root, path: [] }];
+  while (stack.length > 0 && found.length < limit) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      const message = textProblem(value);
+      if (message) found.push({ path, message });
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+    } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        const keyProblem = textProblem(key);
+        // The key itself is the problem: named with U+FFFD in place of what cannot be shown.
+        if (keyProblem) found.push({ path: [...path, printableText(key)], message: keyProblem });
+        else stack.push({ value: item, path: [...path, key] });
+      }
+    }
+  }
+  return found;
+}

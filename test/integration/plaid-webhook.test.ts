@@ -525,6 +525,7 @@ describe.each(databaseKinds())('Plaid webhooks (%s)', (kind) => {
         ['{"webhook_type": "ITEM", "item_id": "x"}', 'VALIDATION_FAILED'],
         // Valid JSON that PostgreSQL's jsonb cannot store (was a 500 on PostgreSQL).
         ['{"webhook_type": "ITEM", "webhook_code": "ERROR", "item_id": "a\\u0000b"}', 'MALFORMED_JSON'],
+        ['{"webhook_type": "ITEM", "webhook_code": "ERROR", "item_id": "a\\ud800b"}', 'MALFORMED_JSON'],
       ] as const) {
         const before = await eventIds();
         const res = await post(raw, await signOwn(raw));

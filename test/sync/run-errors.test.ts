@@ -57,6 +57,15 @@ describe('sync run errors', () => {
     expect(JSON.stringify(stored)).not.toMatch(/42\.50|Coffee|a@b\.c|insert into/);
   });
 
+  it('should not store the statement of a database error that has no SQLSTATE (a pool timeout)', () => {
+    const wrapped = new Error('Failed query: insert into x values ($1) params: 42.50,Coffee', {
+      cause: new Error('timeout exceeded when trying to connect'),
+    });
+    const stored = describeSyncError(wrapped);
+    expect(stored).toMatchObject({ kind: 'internal', action: 'fatal', retryable: false });
+    expect(JSON.stringify(stored)).not.toMatch(/42\.50|Coffee|insert into/);
+  });
+
   it('should read rows written before internal errors carried their action', () => {
     const legacy = (name: string, retryable: boolean) => ({
       kind: 'internal',

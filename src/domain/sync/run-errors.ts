@@ -8,7 +8,7 @@
  * `toSyncErrorView` is what the API shows of it (`GET /v1/sync/runs`, `GET /v1/items`).
  */
 
-import { loggedDatabaseError } from '../../db/errors.js';
+import { loggedDatabaseError, withoutStatement } from '../../db/errors.js';
 import { CursorMovedError } from '../../db/repositories/sync-data.js';
 import {
   classifyPlaidError,
@@ -125,14 +125,13 @@ export function describeSyncError(error: unknown): SyncRunError {
       name: db.name,
       code: db.code,
       message: `database error ${db.code}${detail ? ` (${detail})` : ''}`,
-      action: 'fatal',
-      retryable: false,
-      retryAfterMs: null,
+      ...fatal,
     };
   }
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'internal', name, message: message.slice(0, 500), ...fatal };
+  // A drizzle wrapper without a SQLSTATE (a pool timeout, a dropped connection) keeps no statement either.
+  return { kind: 'internal', name, message: withoutStatement(message).slice(0, 500), ...fatal };
 }
 
 /** Actions after which no further Plaid call is made for the item in this run. */

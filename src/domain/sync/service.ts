@@ -464,39 +464,20 @@ export function createSyncService(deps: SyncServiceDeps) {
     states: Map<SyncProduct, ItemProductStateRow>,
     result: ProductRunResult,
   ): Promise<void> {
-    const at = now();
     const current = states.get(result.product);
-    if (result.status === 'succeeded') {
-      if (current === undefined || current.status === 'active') return;
-      await items.saveProductState(userId, itemId, {
-        product: result.product,
-        status: 'active',
-        at,
-        reason: null,
-      });
-      states.set(result.product, {
-        product: result.product,
-        status: 'active',
-        since: at,
-        checkedAt: at,
-        reason: null,
-      });
-      return;
-    }
-    const status = result.error ? productStateOf(result.error) : null;
-    if (!status) return;
-    await items.saveProductState(userId, itemId, {
-      product: result.product,
-      status,
-      at,
-      reason: result.error,
-    });
+    const status =
+      result.status === 'succeeded' ? 'active' : result.error ? productStateOf(result.error) : null;
+    // No verdict, or still active: nothing to write (a product without a row is active).
+    if (!status || (status === 'active' && (current?.status ?? 'active') === 'active')) return;
+    const at = now();
+    const reason = status === 'active' ? null : (result.error ?? null);
+    await items.saveProductState(userId, itemId, { product: result.product, status, at, reason });
     states.set(result.product, {
       product: result.product,
       status,
       since: current?.status === status ? current.since : at,
       checkedAt: at,
-      reason: result.error,
+      reason,
     });
   }
 

@@ -24,6 +24,7 @@ import {
   createWebhookVerifier,
   type WebhookVerifierOptions,
 } from '../../plaid/webhook-verification.js';
+import { textProblemsIn } from '../../lib/text.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
 import { BLOCKED_ITEM_STATUSES } from '../sync/service.js';
 import {
@@ -173,17 +174,18 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     }
 
     let json: unknown;
-    const text = Buffer.from(rawBody).toString('utf8');
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(Buffer.from(rawBody).toString('utf8'));
     } catch (error) {
       await recordMalformed(bodySha256, null);
       throw errors.malformedJson(error instanceof Error ? error.message : 'not JSON');
     }
-    // PostgreSQL's jsonb cannot hold U+0000; no Plaid webhook carries one: refused, only its hash kept.
-    if (/(?<!\\)(\\\\)*\\u0000/i.test(text)) {
+    // The raw body skips the validator's text check: jsonb cannot hold a NUL or an unpaired surrogate,
+    // and no Plaid webhook carries one. Refused, only its hash kept.
+    const [badText] = textProblemsIn(json, 1);
+    if (badText) {
       await recordMalformed(bodySha256, null);
-      throw errors.malformedJson('the body contains U+0000, which no Plaid webhook carries');
+      throw errors.malformedJson(`body.${badText.path.join('.')}: ${badText.message}`);
     }
     const parsed = webhookBodySchema.safeParse(json);
     if (!parsed.success) {

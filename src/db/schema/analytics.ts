@@ -1,6 +1,7 @@
 import {
   bigint,
   boolean,
+  type AnyPgColumn,
   date,
   index,
   integer,
@@ -75,23 +76,34 @@ const cashflowSumColumns = () => ({
  * has its transfer kind as `kind`). GET /v1/cashflow/summary reads these sums instead of rescanning
  * transactions.
  */
+/**
+ * One row per group of a cash-flow table: a duplicate (two materializers at once, or a bug) cannot be
+ * stored. Its leading (user_id, period) also serves the date-range reads.
+ */
+function cashflowGroupKey(
+  name: string,
+  t: { userId: AnyPgColumn } & Record<
+    'currency' | 'kind' | 'category' | 'detailed' | 'merchant' | 'pending',
+    AnyPgColumn
+  >,
+  period: AnyPgColumn,
+) {
+  return uniqueIndex(name).on(
+    t.userId,
+    period,
+    t.currency,
+    t.kind,
+    t.category,
+    t.detailed,
+    t.merchant,
+    t.pending,
+  );
+}
+
 export const cashflowDaily = pgTable(
   'cashflow_daily',
   { userId: ownerId(), date: date('date').notNull(), ...cashflowSumColumns() },
-  // One row per group: a duplicate (two materializers at once, or a bug) cannot be stored. Its leading
-  // (user_id, date) also serves the date-range reads.
-  (t) => [
-    uniqueIndex('cashflow_daily_group_key').on(
-      t.userId,
-      t.date,
-      t.currency,
-      t.kind,
-      t.category,
-      t.detailed,
-      t.merchant,
-      t.pending,
-    ),
-  ],
+  (t) => [cashflowGroupKey('cashflow_daily_group_key', t, t.date)],
 );
 
 /**
@@ -101,23 +113,12 @@ export const cashflowDaily = pgTable(
 export const cashflowMonthly = pgTable(
   'cashflow_monthly',
   { userId: ownerId(), month: date('month').notNull(), ...cashflowSumColumns() },
-  (t) => [
-    uniqueIndex('cashflow_monthly_group_key').on(
-      t.userId,
-      t.month,
-      t.currency,
-      t.kind,
-      t.category,
-      t.detailed,
-      t.merchant,
-      t.pending,
-    ),
-  ],
+  (t) => [cashflowGroupKey('cashflow_monthly_group_key', t, t.month)],
 );
 
 /**
  * Per user: the read model's refresh bookkeeping. Every change that needs the read model recomputed bumps
- * `requested_seq` (after it committed); a refresh runs under the user's advisory lock, reads
+ * `requested_seq` (after it committed); a refresh locks the user's row for its transaction, reads
  * `requested_seq` first and stores it as `refreshed_seq` with its results, so a request that a refresh
  * already covered is dropped instead of recomputed (a burst of syncs refreshes once or twice).
  * `refreshes` counts the refreshes that ran (the ledger of how much work bursts cost).

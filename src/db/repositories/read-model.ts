@@ -53,11 +53,6 @@ export function createReadModelRepository(db: Database) {
         .where(eq(readModelState.userId, userId));
     },
 
-    async state(userId: string): Promise<ReadModelState | undefined> {
-      const [row] = await db.select().from(readModelState).where(eq(readModelState.userId, userId));
-      return row;
-    },
-
     /**
      * How many syncs of the user's other items are still to finish (queued or running since `since`):
      * each of them asks for a refresh when it ends, so a refresh now would be redone at once.

@@ -28,7 +28,7 @@ const periodSchema = z.object({
   savings_rate: rate,
 });
 
-const cashflowResponse = z.object({
+export const cashflowResponse = z.object({
   ...envelopeShape,
   start_date: dateSchema,
   end_date: dateSchema,

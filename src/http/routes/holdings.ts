@@ -9,7 +9,7 @@ import { problemResponses } from '../schemas/problem.js';
 
 const percent = z.string().nullable().describe('Percent with 2 decimals, e.g. "12.34"');
 
-const holdingsResponse = z.object({
+export const holdingsResponse = z.object({
   ...envelopeShape,
   positions: z.array(
     z.object({

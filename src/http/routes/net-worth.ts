@@ -15,7 +15,7 @@ import {
 } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
-const netWorthResponse = z.object({
+export const netWorthResponse = z.object({
   ...envelopeShape,
   currencies: z
     .array(

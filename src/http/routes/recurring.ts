@@ -7,6 +7,20 @@ import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { dateSchema, envelopeShape, moneySchema } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
+export const recurringSeriesSchema = z.object({
+  merchant: z.string(),
+  currency: z.string(),
+  direction: z.enum(['in', 'out']),
+  cadence: z.enum(['weekly', 'biweekly', 'monthly', 'quarterly', 'annual']),
+  typical_amount: moneySchema.describe('Median amount (negative for outflows)'),
+  occurrences: z.number().int(),
+  first_date: dateSchema,
+  last_date: dateSchema,
+  next_expected_date: dateSchema,
+  status: z.enum(['active', 'lapsed']),
+  account_ids: z.array(z.uuid()),
+});
+
 export const recurringRoutes: FastifyPluginAsyncZod<{
   analytics: AnalyticsService;
   accounts: AccountsService;
@@ -27,21 +41,7 @@ export const recurringRoutes: FastifyPluginAsyncZod<{
         response: {
           200: z.object({
             ...envelopeShape,
-            data: z.array(
-              z.object({
-                merchant: z.string(),
-                currency: z.string(),
-                direction: z.enum(['in', 'out']),
-                cadence: z.enum(['weekly', 'biweekly', 'monthly', 'quarterly', 'annual']),
-                typical_amount: moneySchema.describe('Median amount (negative for outflows)'),
-                occurrences: z.number().int(),
-                first_date: dateSchema,
-                last_date: dateSchema,
-                next_expected_date: dateSchema,
-                status: z.enum(['active', 'lapsed']),
-                account_ids: z.array(z.uuid()),
-              }),
-            ),
+            data: z.array(recurringSeriesSchema),
           }),
           ...problemResponses(400, 401),
         },

@@ -7,7 +7,7 @@ import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/problem.js';
 import { syncErrorSchema } from '../schemas/sync-error.js';
 
-const triggeredSchema = z
+export const triggeredSchema = z
   .object({
     item_id: z.uuid(),
     outcome: z
@@ -22,7 +22,7 @@ const triggeredSchema = z
   })
   .meta({ id: 'TriggeredSync' });
 
-const runSchema = z
+export const runSchema = z
   .object({
     id: z.uuid(),
     item_id: z.uuid(),

@@ -5,6 +5,7 @@ import type { AnalyticsService } from '../../domain/analytics/service.js';
 import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { NET_WORTH_MAX_PERIODS } from '../../domain/analytics/service.js';
+import { chooseHistoryInterval, REST_HISTORY_MAX_POINTS } from '../../domain/analytics/history-interval.js';
 import {
   checkDateRange,
   dateSchema,
@@ -63,7 +64,10 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
         operationId: 'getNetWorth',
         summary: 'Assets, liabilities and net worth now (per currency), and their history',
         description:
-          'History defaults to the last 90 days, daily. For week and month, each point is the last known day of the period. ' +
+          'History defaults to the last 90 days. Without `interval`, the finest of day, week and month that keeps ' +
+          `the history within ${REST_HISTORY_MAX_POINTS} points per currency is used (the last 90 days stay daily, five ` +
+          'years are weekly, longer ranges monthly); the answer names it in history.interval. For week and month, ' +
+          'each point is the last known day of the period. ' +
           describeRangeLimits(NET_WORTH_MAX_PERIODS),
         tags: ['analytics'],
         security: bearerSecurity,
@@ -73,7 +77,10 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
             end_date: optionalDateParam('Last day of the history (default: today)'),
             interval: z
               .enum(['day', 'week', 'month'], { message: 'expected day, week or month' })
-              .default('day'),
+              .optional()
+              .describe(
+                `Default: the finest that keeps the history within ${REST_HISTORY_MAX_POINTS} points per currency`,
+              ),
           })
           .superRefine(checkDateRange(NET_WORTH_MAX_PERIODS)),
         response: { 200: netWorthResponse, ...problemResponses(400, 401) },
@@ -81,20 +88,23 @@ export const netWorthRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const userId = principalOf(request).userId;
+      const asked = request.query.interval;
+      // Without an interval the range is held to the daily limit (as the query schema does), then coarsened.
       const { start, end } = analytics.netWorthRange({
         start: request.query.start_date,
         end: request.query.end_date,
-        interval: request.query.interval,
+        interval: asked ?? 'day',
       });
+      const interval = asked ?? chooseHistoryInterval({ start, end }, REST_HISTORY_MAX_POINTS);
       return replyWithRead(reply, request, { cache: readCache, accounts, userId }, async () => {
         const [currencies, points] = await Promise.all([
           analytics.netWorthNow(userId),
-          analytics.netWorthHistory(userId, { start, end, interval: request.query.interval }),
+          analytics.netWorthHistory(userId, { start, end, interval }),
         ]);
         // The points come rendered by the materializer (thousands of them): spliced, not re-serialized.
         return {
           currencies,
-          history: { start_date: start, end_date: end, interval: request.query.interval, points },
+          history: { start_date: start, end_date: end, interval, points },
         };
       });
     },

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'INVALID_TOKEN',
   'INVALID_CREDENTIALS',
   'INSUFFICIENT_SCOPE',
+  'FORBIDDEN_ORIGIN',
   'WEBHOOK_REJECTED',
   // Resources and state
   'NOT_FOUND',
@@ -108,6 +109,34 @@ export const errors = {
       'Insufficient scope',
       `This operation needs a token with the '${needed}' scope.`,
       { headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${needed}"` } },
+    ),
+  /**
+   * 401 at a protected resource (the MCP endpoint): the challenge points at its protected-resource
+   * metadata (RFC 9728 §5.1) and names the scopes, which is what starts a client's OAuth flow.
+   */
+  unauthenticatedAtResource: (resourceMetadataUrl: string, scope: string, invalidToken: boolean) =>
+    new AppError(
+      invalidToken ? 'INVALID_TOKEN' : 'UNAUTHENTICATED',
+      401,
+      invalidToken ? 'Invalid token' : 'Authentication required',
+      invalidToken
+        ? 'The bearer token is malformed, expired, revoked, not ours or not meant for this resource.'
+        : 'Send a valid token as `Authorization: Bearer <token>`.',
+      {
+        headers: {
+          'www-authenticate':
+            `Bearer ${invalidToken ? 'error="invalid_token", ' : ''}` +
+            `resource_metadata="${resourceMetadataUrl}", scope="${scope}"`,
+        },
+      },
+    ),
+  /** DNS-rebinding protection: a Host or Origin header that does not name this service. */
+  forbiddenOrigin: (header: 'Host' | 'Origin') =>
+    new AppError(
+      'FORBIDDEN_ORIGIN',
+      403,
+      'Forbidden origin',
+      `The ${header} header does not name this service (PUBLIC_URL).`,
     ),
   /** A Plaid webhook whose `Plaid-Verification` did not verify; `reason` is a WebhookRejectionReason. */
   webhookRejected: (reason: string) =>

@@ -14,6 +14,12 @@ const sampleArgs: { [K in ErrorFactory]: Parameters<(typeof errors)[K]> } = {
   invalidToken: [],
   invalidCredentials: [],
   insufficientScope: ['write'],
+  unauthenticatedAtResource: [
+    'https://finance.example.com/.well-known/oauth-protected-resource/mcp',
+    'read write',
+    true,
+  ],
+  forbiddenOrigin: ['Host'],
   webhookRejected: ['bad_signature'],
   notFound: ['account', '00000000-0000-4000-8000-000000000000'],
   routeNotFound: ['GET', '/v1/nope?x=1'],

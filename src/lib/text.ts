@@ -49,3 +49,56 @@ export function textProblemsIn(root: unknown, limit = 20): { path: TextPath; mes
   }
   return found;
 }
+
+/**
+ * Text from banks (through Plaid) is untrusted: a merchant, a memo or an account name may carry
+ * characters that hide or reorder what a reader (a person, or an LLM reading our answers) sees. The
+ * limits, in code points, of each kind of field; longer text is cut and ends with `…`.
+ */
+export const UNTRUSTED_TEXT_LIMITS = {
+  /** Account, institution, merchant, security and counterparty names. */
+  name: 200,
+  /** A transaction's description (Plaid `name`, the bank's memo). */
+  description: 500,
+  /** Short codes: tickers, categories. */
+  code: 100,
+} as const;
+
+/**
+ * Removed outright: controls (Unicode category Cc: C0, DEL, C1) other than whitespace; format characters
+ * (category Cf: bidi embeddings, overrides, isolates and marks U+202A–U+202E, U+2066–U+2069, U+200E,
+ * U+200F, U+061C; zero-width U+200B–U+200D, U+2060–U+2064, U+FEFF; soft hyphen; interlinear annotation;
+ * the tag characters U+E0000–U+E007F, which spell invisible ASCII); variation selectors (U+FE00–U+FE0F,
+ * U+E0100–U+E01EF: another way to hide bytes; an emoji just loses its presentation hint); unpaired
+ * surrogates.
+ */
+const INVISIBLE_OR_CONTROL =
+  /[\p{Cf}\p{Variation_Selector}\u{e0000}-\u{e007f}\ud800-\udfff]|[^\P{Cc}\s\u0085]/gu;
+/** Every run of whitespace (tab, line breaks, NEL U+0085, no-break and wide spaces, U+2028/U+2029). */
+const WHITESPACE_RUN = /[\s\u0085]+/gu;
+
+/**
+ * Untrusted text made safe to show and to hand to an LLM: invisible and control characters removed
+ * (INVISIBLE_OR_CONTROL), every run of whitespace one space, trimmed, and at most `maxLength`
+ * code points (cut text ends with `…`; a surrogate pair is never split). Pure and idempotent.
+ */
+export function cleanUntrustedText(value: string, maxLength: number): string {
+  const collapsed = value.replace(INVISIBLE_OR_CONTROL, '').replace(WHITESPACE_RUN, ' ').trim();
+  if (collapsed.length <= maxLength) return collapsed;
+  const codePoints = Array.from(collapsed);
+  if (codePoints.length <= maxLength) return collapsed;
+  return `${codePoints
+    .slice(0, maxLength - 1)
+    .join('')
+    .trimEnd()}…`;
+}
+
+/** The same for an optional field: null when absent or when nothing is left after cleaning. */
+export function cleanOptionalUntrustedText(
+  value: string | null | undefined,
+  maxLength: number,
+): string | null {
+  if (value === null || value === undefined) return null;
+  const cleaned = cleanUntrustedText(value, maxLength);
+  return cleaned === '' ? null : cleaned;
+}

@@ -8,6 +8,11 @@
  * - `availableBalance`, `creditLimit`, investment `quantity`, `fees` and liability figures are kept as
  *   Plaid reports them.
  * Money never passes through float arithmetic (see ./decimal.ts). `raw` keeps Plaid's object as is.
+ *
+ * TEXT FROM BANKS IS UNTRUSTED and is cleaned here and only here (src/lib/text.ts cleanUntrustedText):
+ * names, official names, merchants, descriptions, institution and security names, tickers and categories
+ * lose control, bidi and zero-width characters, whitespace is collapsed and length bounded
+ * (UNTRUSTED_TEXT_LIMITS), so every REST and MCP answer carries the cleaned text. `raw` is never served.
  */
 
 import type {
@@ -37,6 +42,17 @@ import {
   optionalQuantity,
   quantityToDecimalString,
 } from './decimal.js';
+import {
+  cleanOptionalUntrustedText as cleanOptional,
+  cleanUntrustedText,
+  UNTRUSTED_TEXT_LIMITS,
+} from '../lib/text.js';
+
+const { name: NAME, description: DESCRIPTION, code: CODE } = UNTRUSTED_TEXT_LIMITS;
+/** An account, institution or merchant name as we store and serve it (see the header). */
+export function cleanName(value: string): string {
+  return cleanUntrustedText(value, NAME);
+}
 
 export type NewAccount = typeof accounts.$inferInsert;
 export type NewTransaction = typeof transactions.$inferInsert;
@@ -102,8 +118,8 @@ export function mapAccount(plaid: AccountBase, ctx: ItemContext): NewAccount {
     itemId: ctx.itemId,
     plaidAccountId: plaid.account_id,
     persistentAccountId: plaid.persistent_account_id ?? null,
-    name: plaid.name,
-    officialName: plaid.official_name ?? null,
+    name: cleanName(plaid.name),
+    officialName: cleanOptional(plaid.official_name, NAME),
     mask: plaid.mask ?? null,
     type: plaid.type,
     subtype: plaid.subtype ?? null,
@@ -135,13 +151,13 @@ export function mapTransaction(plaid: Transaction, ctx: AccountContext): NewTran
     date: plaid.date,
     authorizedDate: plaid.authorized_date ?? null,
     datetime: timestampOrNull(plaid.datetime),
-    name: plaid.name,
-    merchantName: plaid.merchant_name ?? null,
+    name: cleanUntrustedText(plaid.name, DESCRIPTION),
+    merchantName: cleanOptional(plaid.merchant_name, NAME),
     merchantEntityId: plaid.merchant_entity_id ?? null,
     paymentChannel: plaid.payment_channel ?? null,
     pending: plaid.pending,
-    categoryPrimary: category?.primary ?? null,
-    categoryDetailed: category?.detailed ?? null,
+    categoryPrimary: cleanOptional(category?.primary, CODE),
+    categoryDetailed: cleanOptional(category?.detailed, CODE),
     categoryConfidence: category?.confidence_level ?? null,
   };
 }
@@ -149,8 +165,8 @@ export function mapTransaction(plaid: Transaction, ctx: AccountContext): NewTran
 export function mapSecurity(plaid: Security): NewSecurity {
   return {
     plaidSecurityId: plaid.security_id,
-    tickerSymbol: plaid.ticker_symbol ?? null,
-    name: plaid.name ?? null,
+    tickerSymbol: cleanOptional(plaid.ticker_symbol, CODE),
+    name: cleanOptional(plaid.name, NAME),
     type: plaid.type ?? null,
     isin: plaid.isin ?? null,
     cusip: plaid.cusip ?? null,
@@ -196,7 +212,7 @@ export function mapInvestmentTransaction(
     plaidInvestmentTransactionId: plaid.investment_transaction_id,
     securityId: plaid.security_id ? lookup(ctx.securityIds, 'security', plaid.security_id) : null,
     date: plaid.date,
-    name: plaid.name,
+    name: cleanUntrustedText(plaid.name, DESCRIPTION),
     quantity: quantityToDecimalString(plaid.quantity),
     price: quantityToDecimalString(plaid.price),
     amount: negateDecimalString(amountToDecimalString(plaid.amount)),
@@ -211,7 +227,7 @@ export function mapInvestmentTransaction(
 export function mapInstitution(plaid: Institution): NewInstitution {
   return {
     id: plaid.institution_id,
-    name: plaid.name,
+    name: cleanName(plaid.name),
     url: plaid.url ?? null,
     primaryColor: plaid.primary_color ?? null,
     logo: plaid.logo ?? null,

@@ -14,7 +14,7 @@ import type { ItemStatus } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PlaidClient } from '../../plaid/client.js';
-import { mapAccount, mapInstitution } from '../../plaid/mappers.js';
+import { cleanName, mapAccount, mapInstitution } from '../../plaid/mappers.js';
 import type { AccessTokenCipher } from './access-token-cipher.js';
 
 export interface ItemLinkingDeps {
@@ -83,15 +83,17 @@ export function createItemLinking(deps: ItemLinkingDeps) {
     try {
       const { item } = await plaid.itemGet({ access_token: accessToken });
       const institutionId = item.institution_id ?? null;
-      let institutionName: string | null = item.institution_name ?? null;
+      // Names from the bank are untrusted: cleaned like everything the mappers store.
+      let institutionName: string | null = item.institution_name ? cleanName(item.institution_name) : null;
       if (institutionId) {
         const { institution } = await plaid.institutionsGetById({
           institution_id: institutionId,
           country_codes: Object.values(CountryCode),
           options: { include_optional_metadata: true },
         });
-        await items.upsertInstitution(mapInstitution(institution));
-        institutionName = institution.name;
+        const row = mapInstitution(institution);
+        await items.upsertInstitution(row);
+        institutionName = row.name;
       }
       const { accounts: plaidAccounts } = await plaid.accountsGet({ access_token: accessToken });
 
@@ -99,7 +101,8 @@ export function createItemLinking(deps: ItemLinkingDeps) {
         const existing = await items.accountSignaturesAtInstitution(userId, institutionId);
         const byItem = new Map<string, { mask: string | null; name: string }[]>();
         for (const row of existing) byItem.set(row.itemId, [...(byItem.get(row.itemId) ?? []), row]);
-        const mine = signature(plaidAccounts.map((a) => ({ mask: a.mask ?? null, name: a.name })));
+        // Compared with the stored (cleaned) names.
+        const mine = signature(plaidAccounts.map((a) => ({ mask: a.mask ?? null, name: cleanName(a.name) })));
         for (const [existingId, rows] of byItem) {
           if (signature(rows) === mine) throw errors.itemAlreadyLinked(existingId);
         }

@@ -1,5 +1,5 @@
-import type { Logger } from '../../lib/logger.js';
-import type { JobQueue } from '../registry.js';
+import type { Logger } from '../lib/logger.js';
+import type { JobQueue } from './registry.js';
 
 export interface ScheduledRefreshDeps {
   listSyncableItems(): Promise<{ userId: string; itemId: string }[]>;

@@ -1,11 +1,11 @@
-import { AppError } from '../../errors/app-error.js';
-import type { PlaidItemRow } from '../../db/repositories/items.js';
-import type { ItemLocksRepository } from '../../db/repositories/item-locks.js';
-import type { SyncRunsRepository } from '../../db/repositories/sync-runs.js';
-import { internalSyncError } from '../../domain/sync/run-errors.js';
-import type { SyncService, SyncItemResult } from '../../domain/sync/service.js';
-import type { Logger } from '../../lib/logger.js';
-import type { SyncItemJob } from '../registry.js';
+import { AppError } from '../errors/app-error.js';
+import type { PlaidItemRow } from '../db/repositories/items.js';
+import type { ItemLocksRepository } from '../db/repositories/item-locks.js';
+import type { SyncRunsRepository } from '../db/repositories/sync-runs.js';
+import { internalSyncError } from '../domain/sync/run-errors.js';
+import type { SyncService, SyncItemResult } from '../domain/sync/service.js';
+import type { Logger } from '../lib/logger.js';
+import type { SyncItemJob } from './registry.js';
 
 /** Longest wait before a job whose item another worker syncs looks again. */
 const DEFER_MAX_SECONDS = 3;

@@ -8,8 +8,8 @@ import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
 import type { SyncService } from '../domain/sync/service.js';
 import type { Logger } from '../lib/logger.js';
-import { createScheduledRefreshHandler } from './handlers/scheduled-refresh.js';
-import { createSyncItemHandler } from './handlers/sync-item.js';
+import { createScheduledRefreshHandler } from './scheduled-refresh.js';
+import { createSyncItemHandler } from './sync-item.js';
 import type { JobQueueHandle, JobsConfig } from './queue.js';
 import { QUEUES } from './registry.js';
 

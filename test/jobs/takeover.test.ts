@@ -11,7 +11,7 @@ import { createItemsRepository } from '../../src/db/repositories/items.js';
 import { createSyncRunsRepository, type SyncRunRow } from '../../src/db/repositories/sync-runs.js';
 import { plaidItems, syncProducts, syncRuns } from '../../src/db/schema/index.js';
 import { internalSyncError, toSyncErrorView } from '../../src/domain/sync/run-errors.js';
-import { createSyncItemHandler } from '../../src/jobs/handlers/sync-item.js';
+import { createSyncItemHandler } from '../../src/jobs/sync-item.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { databaseKinds } from '../helpers/database.js';
 import { startSyncHarness, type SyncHarness } from '../sync/support.js';

@@ -6,3 +6,4 @@ export * from './investments.js';
 export * from './liabilities.js';
 export * from './sync.js';
 export * from './analytics.js';
+export * from './oauth.js';

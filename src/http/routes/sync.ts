@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { itemStatuses, syncProducts, syncRunStatuses, syncTriggers } from '../../db/schema/index.js';
-import type { SyncRequestsService } from '../../domain/sync/requests.js';
+import type { SyncRunRow } from '../../db/repositories/sync-runs.js';
+import type { SyncRequestsService, TriggeredSync } from '../../domain/sync/requests.js';
 import { toSyncErrorView } from '../../domain/sync/run-errors.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -44,6 +45,36 @@ function iso(value: Date | null): string | null {
   return value ? value.toISOString() : null;
 }
 
+/** A triggered sync as the API shows it (also the MCP tool sync_now). */
+export function triggeredView(r: TriggeredSync): z.input<typeof triggeredSchema> {
+  return {
+    item_id: r.itemId,
+    outcome: r.outcome,
+    item_status: r.itemStatus,
+    job_id: r.jobId,
+    run_ids: r.runIds,
+  };
+}
+
+/** A ledger row as the API shows it (also the MCP tool get_sync_status). */
+export function runView(r: SyncRunRow): z.input<typeof runSchema> {
+  return {
+    id: r.id,
+    item_id: r.itemId,
+    product: r.product,
+    trigger: r.trigger,
+    status: r.status,
+    queued_at: r.queuedAt.toISOString(),
+    started_at: iso(r.startedAt),
+    finished_at: iso(r.finishedAt),
+    counts: { added: r.addedCount, modified: r.modifiedCount, removed: r.removedCount },
+    cursor_before: r.cursorBefore,
+    cursor_after: r.cursorAfter,
+    plaid_request_ids: r.plaidRequestIds,
+    error: toSyncErrorView(r.error),
+  };
+}
+
 export const syncRoutes: FastifyPluginAsyncZod<{ syncRequests: SyncRequestsService }> = async (
   app,
   { syncRequests },
@@ -77,15 +108,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ syncRequests: SyncRequestsServi
       const itemId = request.body?.item_id;
       const results = await syncRequests.trigger(userId, itemId ? { itemId } : {});
       reply.code(202);
-      return {
-        data: results.map((r) => ({
-          item_id: r.itemId,
-          outcome: r.outcome,
-          item_status: r.itemStatus,
-          job_id: r.jobId,
-          run_ids: r.runIds,
-        })),
-      };
+      return { data: results.map(triggeredView) };
     },
   );
 
@@ -124,21 +147,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ syncRequests: SyncRequestsServi
       return {
         as_of: new Date().toISOString(),
         next_cursor: page.nextCursor,
-        data: page.runs.map((r) => ({
-          id: r.id,
-          item_id: r.itemId,
-          product: r.product,
-          trigger: r.trigger,
-          status: r.status,
-          queued_at: r.queuedAt.toISOString(),
-          started_at: iso(r.startedAt),
-          finished_at: iso(r.finishedAt),
-          counts: { added: r.addedCount, modified: r.modifiedCount, removed: r.removedCount },
-          cursor_before: r.cursorBefore,
-          cursor_after: r.cursorAfter,
-          plaid_request_ids: r.plaidRequestIds,
-          error: toSyncErrorView(r.error),
-        })),
+        data: page.runs.map(runView),
       };
     },
   );

@@ -41,7 +41,7 @@ import { linkPageRoutes } from './http/routes/link-page.js';
 import { plaidLinkRoutes } from './http/routes/plaid-link.js';
 import { plaidWebhookRoutes } from './http/routes/plaid-webhook.js';
 import { healthRoutes } from './http/routes/system/health.js';
-import type { JobQueue } from './jobs/registry.js';
+import type { JobQueue } from './domain/sync/queue.js';
 import { loggerOptions, type Logger } from './lib/logger.js';
 import { packageVersion } from './lib/package-info.js';
 import type { PlaidClient } from './plaid/client.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
-import type { JobQueue } from '../jobs/registry.js';
+import type { JobQueue } from './sync/queue.js';
 import type { Logger } from '../lib/logger.js';
 import type { PlaidClient } from '../plaid/client.js';
 import { createListenedCache } from '../lib/listened-cache.js';

@@ -9,18 +9,20 @@ import { randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { Config } from '../config/schema.js';
 import { sqlExecutor, type Database, type DatabaseHandle } from '../db/client.js';
-import { createSyncRunsRepository } from '../db/repositories/sync-runs.js';
+import { createRepositories } from '../db/repositories/index.js';
+import type {
+  EnqueuedSync,
+  EnqueueOptions,
+  JobQueue,
+  SyncRequest,
+  WebhookRequest,
+} from '../domain/sync/queue.js';
 import { plannedSyncProducts } from '../domain/sync/products.js';
 import type { Logger } from '../lib/logger.js';
-import {
-  QUEUES,
-  type EnqueuedSync,
-  type EnqueueOptions,
-  type JobPayloads,
-  type JobQueue,
-  type PlaidWebhookJob,
-  type SyncRequest,
-} from './registry.js';
+import type { ReceivedJob } from './job.js';
+import { plaidWebhookJob } from './plaid-webhook.js';
+import { JOBS } from './registry.js';
+import { syncItemJob, type SyncItemJob } from './sync-item.js';
 
 export const JOBS_SCHEMA = 'pgboss';
 
@@ -59,13 +61,13 @@ function poolExecutor(pool: NonNullable<DatabaseHandle['pool']>) {
 export interface JobQueueHandle extends JobQueue {
   readonly boss: PgBoss;
   /** Registers a handler; `concurrency` polling loops of one job each. */
-  work<N extends keyof JobPayloads>(
-    name: N,
+  work(
+    name: string,
     options: { concurrency: number; pollIntervalSeconds: number },
-    handler: (job: { id: string; data: JobPayloads[N]; retryCount: number }) => Promise<unknown>,
+    handler: (job: ReceivedJob<unknown>) => Promise<unknown>,
   ): Promise<void>;
   /** Re-runs a sync job later (another worker holds the item); false when a pending job absorbs it. */
-  deferSync(data: JobPayloads[typeof QUEUES.syncItem], afterSeconds: number): Promise<boolean>;
+  deferSync(data: SyncItemJob, afterSeconds: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -102,35 +104,12 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
   boss.on('error', (error: Error) => logger.error({ err: error.message }, 'job queue error'));
   await boss.start();
 
-  await boss.createQueue(QUEUES.syncItemDead, { name: QUEUES.syncItemDead, policy: 'standard' });
-  // 'short': at most one created (pending) job per singleton key (the item): it absorbs further requests.
-  const syncQueue = {
-    name: QUEUES.syncItem,
-    policy: 'short' as const,
-    retryLimit: jobs.retryLimit,
-    retryDelay: jobs.retryDelaySeconds,
-    retryBackoff: true,
-    expireInSeconds: jobs.timeoutSeconds,
-    deadLetter: QUEUES.syncItemDead,
-  };
-  await boss.createQueue(QUEUES.syncItem, syncQueue);
-  await boss.updateQueue(QUEUES.syncItem, syncQueue);
-  const webhookQueue = {
-    name: QUEUES.plaidWebhook,
-    policy: 'standard' as const,
-    retryLimit: 5,
-    retryDelay: 5,
-    retryBackoff: true,
-    expireInSeconds: 300,
-  };
-  await boss.createQueue(QUEUES.plaidWebhook, webhookQueue);
-  await boss.updateQueue(QUEUES.plaidWebhook, webhookQueue);
-  await boss.createQueue(QUEUES.scheduledRefresh, {
-    name: QUEUES.scheduledRefresh,
-    policy: 'short',
-    retryLimit: 2,
-    expireInSeconds: 600,
-  });
+  // Each job module's queue, created on first use and brought up to its options on every start.
+  for (const job of JOBS) {
+    const queue = { name: job.name, ...job.queueOptions(jobs) };
+    await boss.createQueue(job.name, queue);
+    await boss.updateQueue(job.name, queue);
+  }
 
   let stopped = false;
 
@@ -142,7 +121,7 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
       `SELECT id, data FROM ${JOBS_SCHEMA}.job
         WHERE name = $1 AND singleton_key = $2 AND state = 'created'
         ORDER BY created_on LIMIT 1`,
-      [QUEUES.syncItem, itemId],
+      [syncItemJob.name, itemId],
     )) as { rows: { id: string; data: { runIds?: string[] } }[] };
     const row = result.rows[0];
     return row ? { id: row.id, runIds: row.data.runIds ?? [] } : undefined;
@@ -156,16 +135,17 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
       // picks the job up finds its rows, and a crash leaves neither a row without a job nor the reverse.
       const enqueued = await (options.tx ?? database.db)
         .transaction(async (tx) => {
-          const runIds = await createSyncRunsRepository(tx).createQueuedRuns({
+          const runIds = await createRepositories(tx).syncRuns.createQueuedRuns({
             ...request,
             products: await plannedSyncProducts(tx, request.userId, request.itemId),
           });
           await options.beforeSend?.();
-          const jobId = await boss.send(
-            QUEUES.syncItem,
-            { ...request, runIds },
-            { singletonKey: request.itemId, id: randomUUID(), db: sqlExecutor(tx) },
-          );
+          const data: SyncItemJob = { ...request, runIds };
+          const jobId = await boss.send(syncItemJob.name, data, {
+            ...syncItemJob.sendOptions(data),
+            id: randomUUID(),
+            db: sqlExecutor(tx),
+          });
           // A pending job for the item absorbs the request: its rows are rolled back with the savepoint.
           if (!jobId) throw ABSORBED;
           return { itemId: request.itemId, jobId, absorbed: false, runIds };
@@ -184,13 +164,16 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
       };
     },
 
-    async enqueueWebhook(job: PlaidWebhookJob, options: EnqueueOptions = {}): Promise<void> {
-      await boss.send(QUEUES.plaidWebhook, job, options.tx ? { db: sqlExecutor(options.tx) } : {});
+    async enqueueWebhook(request: WebhookRequest, options: EnqueueOptions = {}): Promise<void> {
+      await boss.send(plaidWebhookJob.name, request, {
+        ...plaidWebhookJob.sendOptions(request),
+        ...(options.tx ? { db: sqlExecutor(options.tx) } : {}),
+      });
     },
 
     async deferSync(data, afterSeconds) {
-      const id = await boss.send(QUEUES.syncItem, data, {
-        singletonKey: data.itemId,
+      const id = await boss.send(syncItemJob.name, data, {
+        ...syncItemJob.sendOptions(data),
         startAfter: Math.max(1, Math.ceil(afterSeconds)),
       });
       return id !== null;
@@ -202,7 +185,7 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
         // take at most one job per interval (2 s: 4 loops synced 2 items/s with the CPU mostly idle).
         // After a job, the loop is told to fetch again at once; it waits only when the queue was empty.
         const loop: { id?: string } = {};
-        loop.id = await boss.work<JobPayloads[typeof name]>(
+        loop.id = await boss.work(
           name,
           { batchSize: 1, pollingIntervalSeconds: pollIntervalSeconds, includeMetadata: true },
           async ([job]) => {

@@ -1,5 +1,8 @@
 import type { Logger } from '../lib/logger.js';
-import type { JobQueue } from './registry.js';
+import type { JobQueue } from '../domain/sync/queue.js';
+import type { JobDefinition } from './job.js';
+
+export type ScheduledRefreshJob = Record<string, never>;
 
 export interface ScheduledRefreshDeps {
   listSyncableItems(): Promise<{ userId: string; itemId: string }[]>;
@@ -24,3 +27,21 @@ export function createScheduledRefreshHandler(deps: ScheduledRefreshDeps) {
     return { enqueued, absorbed };
   };
 }
+
+export const scheduledRefreshJob: JobDefinition<'scheduled-refresh', ScheduledRefreshJob> = {
+  name: 'scheduled-refresh',
+  queueOptions: () => ({ policy: 'short', retryLimit: 2, expireInSeconds: 600 }),
+  sendOptions: () => ({}),
+  worker: {
+    concurrency: () => 1,
+    schedule: (jobs) => jobs.refreshCron,
+    createHandler: ({ repositories, queue, logger }) => {
+      const handleScheduledRefresh = createScheduledRefreshHandler({
+        listSyncableItems: repositories.syncSchedule.listSyncableItems,
+        jobs: queue,
+        logger: logger.child({ component: 'scheduler' }),
+      });
+      return { handle: () => handleScheduledRefresh() };
+    },
+  },
+};

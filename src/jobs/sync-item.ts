@@ -1,11 +1,21 @@
 import { AppError } from '../errors/app-error.js';
 import type { PlaidItemRow } from '../db/repositories/items.js';
 import type { ItemLocksRepository } from '../db/repositories/item-locks.js';
-import type { SyncRunsRepository } from '../db/repositories/sync-runs.js';
+import type { SyncRunsRepository, SyncTrigger } from '../db/repositories/sync-runs.js';
 import { internalSyncError } from '../domain/sync/run-errors.js';
 import type { SyncService, SyncItemResult } from '../domain/sync/service.js';
 import type { Logger } from '../lib/logger.js';
-import type { SyncItemJob } from './registry.js';
+import type { JobDefinition } from './job.js';
+import { syncItemDeadJob } from './sync-item-dead.js';
+
+/** The `sync-item` job: sync the products of one item. */
+export interface SyncItemJob {
+  userId: string;
+  itemId: string;
+  trigger: SyncTrigger;
+  /** The ledger rows (`sync_runs`, status queued) created with the job, one per product. */
+  runIds: string[];
+}
 
 /** Longest wait before a job whose item another worker syncs looks again. */
 const DEFER_MAX_SECONDS = 3;
@@ -134,3 +144,32 @@ export function createSyncItemHandler(deps: SyncItemHandlerDeps) {
     return { status: result.status, itemStatus: result.itemStatus, products };
   };
 }
+
+export const syncItemJob: JobDefinition<'sync-item', SyncItemJob> = {
+  name: 'sync-item',
+  // 'short': at most one created (pending) job per singleton key (the item): it absorbs further requests.
+  queueOptions: (jobs) => ({
+    policy: 'short',
+    retryLimit: jobs.retryLimit,
+    retryDelay: jobs.retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: jobs.timeoutSeconds,
+    deadLetter: syncItemDeadJob.name,
+  }),
+  sendOptions: (data) => ({ singletonKey: data.itemId }),
+  worker: {
+    concurrency: (jobs) => jobs.concurrency,
+    createHandler: ({ repositories, queue, sync, jobs, logger, owner }) => ({
+      handle: createSyncItemHandler({
+        sync,
+        locks: repositories.itemLocks,
+        runs: repositories.syncRuns,
+        findItem: (userId, itemId) => repositories.items.findItem(userId, itemId),
+        deferSync: (job, afterSeconds) => queue.deferSync(job, afterSeconds),
+        owner,
+        leaseSeconds: jobs.lockLeaseSeconds,
+        logger: logger.child({ component: 'worker' }),
+      }),
+    }),
+  },
+};

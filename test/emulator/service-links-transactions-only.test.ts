@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulatorApp, loadFixture, type GroundTruth } from '../../src/emulator/index.js';
-import type { JobQueue, SyncRequest } from '../../src/jobs/registry.js';
+import type { JobQueue, SyncRequest } from '../../src/domain/sync/queue.js';
 import { createPlaidClient } from '../../src/plaid/client.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';

@@ -1,7 +1,7 @@
 import { buildApp, type App } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { Config } from '../../src/config/schema.js';
-import type { JobQueue } from '../../src/jobs/registry.js';
+import type { JobQueue } from '../../src/domain/sync/queue.js';
 import { createLogger, type Logger } from '../../src/lib/logger.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { testConfig } from './config.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectRows } from '../../src/db/client.js';
 import { plaidItems } from '../../src/db/schema/index.js';
 import { buildEmulatorApp } from '../../src/emulator/index.js';
-import type { JobQueue, SyncRequest } from '../../src/jobs/registry.js';
+import type { JobQueue, SyncRequest } from '../../src/domain/sync/queue.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';

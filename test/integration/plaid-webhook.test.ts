@@ -28,7 +28,7 @@ import {
 import { createItemLinking } from '../../src/domain/items/item-linking.js';
 import { createWebhookService } from '../../src/domain/webhooks/service.js';
 import { buildEmulatorApp } from '../../src/emulator/index.js';
-import type { JobQueue, PlaidWebhookJob, SyncRequest } from '../../src/jobs/registry.js';
+import type { JobQueue, SyncRequest, WebhookRequest } from '../../src/domain/sync/queue.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { bodySha256Hex } from '../../src/plaid/webhook-verification.js';
@@ -45,7 +45,7 @@ const OWN_KID = `test-own-key-${randomUUID()}`;
 /** A JobQueue double that records what was asked of it. */
 function recordingQueue() {
   const syncs: SyncRequest[] = [];
-  const webhooks: PlaidWebhookJob[] = [];
+  const webhooks: WebhookRequest[] = [];
   const queue: JobQueue = {
     async enqueueSync(request) {
       syncs.push(request);

@@ -19,7 +19,7 @@ import type {
 import { syncProducts, type ItemStatus } from '../../db/schema/index.js';
 import type { AppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/catalog.js';
-import type { JobQueue } from '../../jobs/registry.js';
+import type { JobQueue } from '../sync/queue.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PlaidClient } from '../../plaid/client.js';
 import { classifyPlaidError, isPlaidApiError, type PlaidApiError } from '../../plaid/errors.js';

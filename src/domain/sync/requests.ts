@@ -7,7 +7,7 @@ import type { ItemsRepository } from '../../db/repositories/items.js';
 import type { SyncRunRow, SyncRunsRepository } from '../../db/repositories/sync-runs.js';
 import type { ItemStatus } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
-import type { JobQueue } from '../../jobs/registry.js';
+import type { JobQueue } from './queue.js';
 import type { CursorCodec } from '../transactions/cursor.js';
 import { BLOCKED_ITEM_STATUSES } from './service.js';
 

@@ -15,7 +15,7 @@ import { createItemLocksRepository } from '../../db/repositories/item-locks.js';
 import { createItemsRepository, type PlaidItemRow } from '../../db/repositories/items.js';
 import { createWebhookEventsRepository, type WebhookEventRow } from '../../db/repositories/webhook-events.js';
 import { errors } from '../../errors/catalog.js';
-import type { JobQueue } from '../../jobs/registry.js';
+import type { JobQueue } from '../sync/queue.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PlaidClient } from '../../plaid/client.js';
 import { isPlaidApiError } from '../../plaid/errors.js';

@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-// The `finance-api` command: runs the compiled CLI when `npm run build` has made one, else the
-// TypeScript sources through tsx (installed with the project).
-import { existsSync } from 'node:fs';
+// The `finance-api` command: the CLI (src/cli.ts) from transpiled JavaScript (see launch.js).
+import { loadEntrypoint } from './launch.js';
 
-const compiled = new URL('../dist/cli.js', import.meta.url);
-if (existsSync(compiled)) {
-  const { runCli } = await import(compiled.href);
-  await runCli();
-} else {
-  const { tsImport } = await import('tsx/esm/api');
-  const { runCli } = await tsImport('../src/cli.ts', import.meta.url);
-  await runCli();
-}
+const { runCli } = await loadEntrypoint('cli');
+await runCli();

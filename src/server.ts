@@ -2,18 +2,37 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isApiProcessOfCluster, reportReady, runApiCluster } from './api-cluster.js';
-import { buildApp, type App } from './app.js';
+import type { App } from './app.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, type Config } from './config/schema.js';
-import { startControlServer } from './control/server.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { runMigrations } from './db/migrate.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { startJobQueue, type JobQueueHandle } from './jobs/queue.js';
-import { startWorker } from './jobs/worker.js';
-import { connectPlaid, type PlaidConnection } from './plaid/connect.js';
+import type { JobQueueHandle } from './jobs/queue.js';
+import type { PlaidConnection } from './plaid/connect.js';
 import type { EmbeddedEmulator } from './plaid/embedded-emulator.js';
+
+/**
+ * The modules of the app, the queue, the worker and Plaid, loaded while the embedded database opens:
+ * PGlite spends most of its opening compiling WebAssembly off the main thread, and loading these modules
+ * (the plaid package alone takes over half a second) is main-thread work, so the two overlap.
+ */
+function loadServiceModules() {
+  return Promise.all([
+    import('./app.js'),
+    import('./jobs/queue.js'),
+    import('./jobs/worker.js'),
+    import('./plaid/connect.js'),
+    import('./control/server.js'),
+  ]).then(([app, queue, worker, plaid, control]) => ({
+    buildApp: app.buildApp,
+    startJobQueue: queue.startJobQueue,
+    startWorker: worker.startWorker,
+    connectPlaid: plaid.connectPlaid,
+    startControlServer: control.startControlServer,
+  }));
+}
 
 /** Unix socket paths are limited to about 107 bytes. */
 const MAX_SOCKET_PATH = 100;
@@ -51,9 +70,10 @@ export async function startServer(
   let queue: JobQueueHandle | undefined;
   let app: App | undefined;
   let control: { close(): Promise<unknown> } | undefined;
+  const loadingModules = loadServiceModules();
+  // Settled even when the database fails first (no unhandled rejection); awaited below.
+  loadingModules.catch(() => undefined);
   try {
-    const plaidConnection = connectPlaid(config, logger);
-    plaid = plaidConnection;
     const db = await openDatabase(
       config.database.kind === 'pglite'
         ? { kind: 'pglite', dataDir: config.database.dataDir }
@@ -61,6 +81,9 @@ export async function startServer(
       { controlSocket: usableSocket },
     );
     database = db;
+    const { buildApp, startJobQueue, startWorker, connectPlaid, startControlServer } = await loadingModules;
+    const plaidConnection = connectPlaid(config, logger);
+    plaid = plaidConnection;
     await runMigrations(db);
     queue = await startJobQueue({
       database: db,

@@ -13,7 +13,7 @@ import {
   type ChannelSubscription,
   type NotificationListener,
 } from './notifications.js';
-import { templateForFreshDirectory } from './pglite-template.js';
+import { copyTemplateIntoFreshDirectory } from './pglite-template.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -78,8 +78,8 @@ export async function openDatabase(
     const dir = path.join(path.resolve(target.dataDir), 'pglite');
     try {
       await mkdir(dir, { recursive: true });
-      const template = await templateForFreshDirectory(dir);
-      pglite = await PGlite.create(dir, template ? { loadDataDir: template } : {});
+      await copyTemplateIntoFreshDirectory(dir);
+      pglite = await PGlite.create(dir);
     } catch (error) {
       await lock.release();
       throw error;

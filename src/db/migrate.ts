@@ -1,12 +1,13 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { projectRoot } from '../lib/package-info.js';
 import type { DatabaseHandle, Schema } from './client.js';
 
-/** The committed SQL migrations (drizzle/), found relative to this file in src/ and in dist/ alike. */
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** The committed SQL migrations (drizzle/ at the project's root). */
+export const migrationsFolder = path.join(projectRoot, 'drizzle');
 
 export async function runMigrations(handle: DatabaseHandle): Promise<void> {
   if (handle.kind === 'pglite') {

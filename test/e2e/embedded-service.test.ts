@@ -2,9 +2,18 @@ import { access, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runProcess, startServerProcess, type ServerProcess } from '../helpers/processes.js';
+import {
+  runCli,
+  runPackageCommand,
+  runProcess,
+  startServerProcess,
+  type ServerProcess,
+} from '../helpers/processes.js';
 
-/** The service as a newcomer runs it: its own process, embedded PGlite, a real socket, the CLI beside it. */
+/**
+ * The service as a newcomer runs it: `npm start`'s own command (bin/start.js, the sources transpiled at
+ * start), its own process, embedded PGlite, a real socket, the CLI beside it.
+ */
 describe('embedded service over a real socket', () => {
   let dataDir: string;
   let env: Record<string, string>;
@@ -15,7 +24,7 @@ describe('embedded service over a real socket', () => {
   beforeAll(async () => {
     dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'fa-e2e-')), 'data');
     env = { DATA_DIR: dataDir };
-    server = await startServerProcess(env);
+    server = await startServerProcess(env, 60_000, 'start-command');
   });
   afterAll(async () => {
     await server?.stop('SIGKILL');
@@ -72,7 +81,8 @@ describe('embedded service over a real socket', () => {
     });
     expect(login.status).toBe(200);
 
-    const list = await runCli(['tokens', 'list', '--email', email], env);
+    // The installed command (bin/finance-api.js) reaches the same running service.
+    const list = await runPackageCommand(['tokens', 'list', '--email', email], env);
     expect(list.stdout).toMatch(/active\s+e2e/);
     expect(list.stdout).not.toContain(token);
   });

@@ -8,6 +8,12 @@ const root = path.resolve(import.meta.dirname, '../..');
  */
 const node = (args: string[], env: NodeJS.ProcessEnv) =>
   spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
+/** `node <script>` for the JavaScript launchers in bin/ (`npm start` is `node bin/start.js`). */
+const plainNode = (args: string[], env: NodeJS.ProcessEnv) =>
+  spawn(process.execPath, args, { cwd: root, env });
+
+/** How a server process is started: `src/server.ts` through tsx, or as `npm start` does (bin/start.js). */
+export type ServerEntry = 'source' | 'start-command';
 
 export interface ServiceProcess {
   process: ChildProcess;
@@ -34,8 +40,9 @@ async function startService(
   env: NodeJS.ProcessEnv,
   ready: RegExp,
   timeoutMs: number,
+  spawnNode = node,
 ): Promise<ServiceProcess & { match: RegExpExecArray }> {
-  const child = node([script], env);
+  const child = spawnNode([script], env);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -72,12 +79,14 @@ async function startService(
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 30_000,
+  entry: ServerEntry = 'source',
 ): Promise<ServerProcess> {
   const { match, ...service } = await startService(
-    'src/server.ts',
+    entry === 'source' ? 'src/server.ts' : 'bin/start.js',
     baseEnv({ PORT: '0', ...env }),
     /running at (http:\/\/\S+)/,
     timeoutMs,
+    entry === 'source' ? node : plainNode,
   );
   return { ...service, url: match[1]! };
 }
@@ -121,3 +130,26 @@ export function runProcess(
 
 export const runCli = (args: string[], env: Record<string, string>) =>
   runProcess(['src/cli.ts', ...args], env);
+
+/** The package's command as installed (`finance-api …`, bin/finance-api.js), without tsx. */
+export function runPackageCommand(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = plainNode(['bin/finance-api.js', ...args], baseEnv(env));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out: finance-api ${args.join(' ')}\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -24,6 +24,7 @@ import { errors } from './errors/catalog.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrorHandler } from './http/plugins/errors.js';
 import { openapiPlugin } from './http/plugins/openapi.js';
+import { openapiGptPlugin } from './http/plugins/openapi-gpt.js';
 import { responseSerializerCompiler } from './http/plugins/serializer.js';
 import { wellFormedValidatorCompiler } from './http/schemas/well-formed.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
@@ -121,6 +122,7 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     errorResponseBuilder: (_request, context) => errors.rateLimited(Math.ceil(context.ttl / 1000)),
   });
   await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: packageVersion });
+  await app.register(openapiGptPlugin, { publicUrl: config.publicUrl });
   await app.register(authPlugin, { auth: services.auth });
 
   await app.register(healthRoutes, { ping: database.ping, databaseKind: database.kind });

@@ -29,6 +29,7 @@ import { responseSerializerCompiler } from './http/plugins/serializer.js';
 import { wellFormedValidatorCompiler } from './http/schemas/well-formed.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
 import { tokenRoutes } from './http/routes/auth/tokens.js';
+import { oauthRoutes } from './http/routes/oauth/index.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { cashflowRoutes } from './http/routes/cashflow.js';
 import { holdingRoutes } from './http/routes/holdings.js';
@@ -133,6 +134,8 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     rateLimitPerMinute: config.authRateLimitPerMinute,
   });
   await app.register(tokenRoutes, { auth: services.auth });
+  // The OAuth 2.1 authorization server (/oauth/*, metadata, sign-in and consent pages, /v1/auth/grants).
+  await app.register(oauthRoutes, { config, services, logger: app.log as Logger });
   await app.register(meRoutes, { users: services.users });
   await app.register(accountRoutes, { accounts: services.accounts });
   // Rendered read answers, kept while this process hears every change of the data they come from.

@@ -97,6 +97,10 @@ export const configSchema = z
       .max(50 * 1024 * 1024)
       .default(1024 * 1024),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** OAuth dynamic client registrations per client address per minute (docs/oauth.md). */
+    OAUTH_REGISTRATION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** Tests only: client ID metadata documents may come from loopback https servers this CA signed. */
+    OAUTH_CIMD_TEST_LOOPBACK_CA_FILE: optionalString,
     /** 0 turns the cache off; empty means the default, not 0, so that a blank line cannot turn it off. */
     AUTH_TOKEN_CACHE_SECONDS: cacheSeconds(),
     /** Like AUTH_TOKEN_CACHE_SECONDS, for each user's item health (the `freshness` of read responses). */
@@ -189,6 +193,12 @@ export interface Config {
   corsOrigins: string[];
   bodyLimitBytes: number;
   authRateLimitPerMinute: number;
+  oauth: {
+    /** Dynamic client registrations per client address per minute. */
+    registrationRateLimitPerMinute: number;
+    /** Tests only: a CA file; loopback https metadata documents signed by it are fetched (docs/oauth.md). */
+    cimdTestLoopbackCaFile?: string;
+  };
   /** How long an authenticated personal access token is served from memory; 0: never (docs/security.md). */
   authTokenCacheSeconds: number;
   /** How long an API process keeps a user's item health (0: never); see docs/security.md. */
@@ -275,6 +285,12 @@ export function buildConfig(
     corsOrigins: raw.CORS_ORIGINS,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     authRateLimitPerMinute: raw.AUTH_RATE_LIMIT_PER_MINUTE,
+    oauth: {
+      registrationRateLimitPerMinute: raw.OAUTH_REGISTRATION_RATE_LIMIT_PER_MINUTE,
+      ...(raw.OAUTH_CIMD_TEST_LOOPBACK_CA_FILE
+        ? { cimdTestLoopbackCaFile: raw.OAUTH_CIMD_TEST_LOOPBACK_CA_FILE }
+        : {}),
+    },
     authTokenCacheSeconds: raw.AUTH_TOKEN_CACHE_SECONDS,
     freshnessCacheSeconds: raw.FRESHNESS_CACHE_SECONDS,
     readCacheSeconds: raw.READ_CACHE_SECONDS,

@@ -10,6 +10,7 @@ import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
 import { createTokenCache } from './auth/token-cache.js';
+import { createOAuthService } from './oauth/service.js';
 import { accessTokenCipherFromKeys, type AccessTokenCipher } from './items/access-token-cipher.js';
 import { createItemLinking } from './items/item-linking.js';
 import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
@@ -34,6 +35,8 @@ export function createServices(
   const tokenCache = createTokenCache({ ttlSeconds: config.authTokenCacheSeconds });
   // Likewise for the freshness every read response carries.
   const itemHealth: ItemHealthCache = createListenedCache({ ttlSeconds: config.freshnessCacheSeconds });
+  // The OAuth 2.1 authorization server's data (grants, clients) and its access tokens' verification.
+  const oauth = createOAuthService({ repository: repositories.oauth, publicUrl: config.publicUrl });
   return {
     users: createUsersService({ users: repositories.users }),
     auth: createAuthService({
@@ -41,7 +44,9 @@ export function createServices(
       apiTokens: repositories.apiTokens,
       jwt: { secret: config.jwtSecretKey, issuer: config.publicUrl, ttlSeconds: config.jwtTtlSeconds },
       tokenCache,
+      oauth: { accessTokens: oauth.accessTokens, resources: oauth.resources },
     }),
+    oauth,
     tokenCache,
     accounts: createAccountsService({
       accounts: repositories.accounts,

@@ -4,6 +4,7 @@ import { createAnalyticsRepository } from './analytics.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
 import { createItemsRepository } from './items.js';
+import { createOAuthRepository } from './oauth.js';
 import { createReadModelRepository } from './read-model.js';
 import { createSyncDataRepository } from './sync-data.js';
 import { createSyncRunsRepository } from './sync-runs.js';
@@ -30,6 +31,7 @@ export function createRepositories(db: Database) {
     syncData: createSyncDataRepository(db),
     syncSchedule: createSyncScheduleRepository(db),
     webhookEvents: createWebhookEventsRepository(db),
+    oauth: createOAuthRepository(db),
   };
 }
 

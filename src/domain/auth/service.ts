@@ -8,6 +8,9 @@ import {
   looksLikeAccessToken,
   mintAccessToken,
 } from './access-tokens.js';
+import { decodeProtectedHeader } from 'jose';
+import type { OAuthAccessTokenVerifier } from '../oauth/access-tokens.js';
+import type { OAuthResources } from '../oauth/resources.js';
 import { issueJwt, verifyJwt, type IssuedJwt, type JwtSettings } from './jwt.js';
 import { decoyPasswordHash, verifyPassword } from './passwords.js';
 import { createTokenCache, type TokenCache } from './token-cache.js';
@@ -15,10 +18,16 @@ import { createTokenCache, type TokenCache } from './token-cache.js';
 /** Who is calling, as established by the auth plugin. */
 export interface Principal {
   userId: string;
-  kind: 'jwt' | 'access_token';
+  /** A session JWT, a personal access token, or an OAuth access token (its client and grant named). */
+  kind: 'jwt' | 'access_token' | 'oauth';
   scopes: ApiTokenScope[];
   tokenId?: string;
+  clientId?: string;
+  grantId?: string;
 }
+
+/** The resources a bearer token is presented to: the REST API, or the MCP endpoint. */
+export type ResourceKind = keyof OAuthResources;
 
 export interface ApiTokenView {
   id: string;
@@ -50,6 +59,8 @@ export interface AuthServiceDeps {
   jwt: JwtSettings;
   /** Authenticated personal access tokens; default: one that never serves (no revocation listener). */
   tokenCache?: TokenCache;
+  /** OAuth access tokens (JWTs our authorization server signs) and the resources they may be for. */
+  oauth?: { accessTokens: OAuthAccessTokenVerifier; resources: OAuthResources };
   now?: () => Date;
 }
 
@@ -64,6 +75,7 @@ export function createAuthService({
   apiTokens,
   jwt,
   tokenCache = createTokenCache({ ttlSeconds: 0 }),
+  oauth,
   now = () => new Date(),
 }: AuthServiceDeps) {
   const lastTouched = new Map<string, number>();
@@ -114,14 +126,46 @@ export function createAuthService({
     return principal;
   };
 
+  /** Same answer, and the same argon2 work, for an unknown email and a wrong password. */
+  const verifyCredentials = async (email: string, password: string): Promise<string> => {
+    const user = await users.findByEmail(email);
+    const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
+    if (!user || !ok) throw errors.invalidCredentials();
+    return user.id;
+  };
+
+  /** An OAuth access token: signed by our authorization server, for exactly `resource`, grant standing. */
+  const authenticateOAuth = async (bearer: string, resource: ResourceKind): Promise<Principal> => {
+    if (!oauth) throw errors.invalidToken();
+    const claims = await oauth.accessTokens.verify(bearer, oauth.resources[resource]);
+    if (!claims) throw errors.invalidToken();
+    return {
+      userId: claims.userId,
+      kind: 'oauth',
+      scopes: claims.scopes,
+      tokenId: claims.tokenId,
+      clientId: claims.clientId,
+      grantId: claims.grantId,
+    };
+  };
+
+  /** Our session JWTs are HS256; OAuth access tokens are RS256 `at+jwt` (anything else is neither). */
+  const isOAuthAccessToken = (bearer: string): boolean => {
+    try {
+      const header = decodeProtectedHeader(bearer);
+      return header.typ === 'at+jwt' && header.alg !== 'HS256';
+    } catch {
+      return false;
+    }
+  };
+
   return {
-    /** Same answer, and the same argon2 work, for an unknown email and a wrong password. */
     async login(email: string, password: string): Promise<IssuedJwt> {
-      const user = await users.findByEmail(email);
-      const ok = await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password);
-      if (!user || !ok) throw errors.invalidCredentials();
-      return issueJwt(jwt, user.id, now());
+      return issueJwt(jwt, await verifyCredentials(email, password), now());
     },
+
+    /** The user id behind an email and a password (the OAuth sign-in page), or 401 INVALID_CREDENTIALS. */
+    verifyCredentials,
 
     async createToken(
       userId: string,
@@ -163,16 +207,32 @@ export function createAuthService({
       return row;
     },
 
-    /** Resolves a bearer token (JWT or personal access token) to a principal, or throws 401. */
+    /**
+     * Resolves a bearer token presented to the REST API to a principal, or throws 401: a personal access
+     * token, a session JWT, or an OAuth access token for PUBLIC_URL/v1.
+     */
     async authenticate(bearer: string): Promise<Principal> {
       if (looksLikeAccessToken(bearer)) {
         if (!isWellFormedAccessToken(bearer)) throw errors.invalidToken();
         return authenticateAccessToken(bearer);
       }
+      if (isOAuthAccessToken(bearer)) return authenticateOAuth(bearer, 'rest');
       const userId = await verifyJwt(jwt, bearer);
       // A JWT outlives nothing it names: the token of a deleted user is as dead as an expired one (401).
       if (!userId || !UUID.test(userId) || !(await users.findById(userId))) throw errors.invalidToken();
       return { userId, kind: 'jwt', scopes: ['read', 'write'] };
+    },
+
+    /**
+     * Resolves a bearer token presented to the MCP endpoint: a personal access token, or an OAuth access
+     * token for PUBLIC_URL/mcp. A session JWT or a token for the REST API is refused (401).
+     */
+    async authenticateMcp(bearer: string): Promise<Principal> {
+      if (looksLikeAccessToken(bearer)) {
+        if (!isWellFormedAccessToken(bearer)) throw errors.invalidToken();
+        return authenticateAccessToken(bearer);
+      }
+      return authenticateOAuth(bearer, 'mcp');
     },
   };
 }

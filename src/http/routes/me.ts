@@ -19,7 +19,7 @@ export const meRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (a
         response: {
           200: userSchema.extend({
             auth: z.object({
-              kind: z.enum(['jwt', 'access_token']),
+              kind: z.enum(['jwt', 'access_token', 'oauth']),
               scopes: z.array(z.enum(apiTokenScopes)),
             }),
           }),

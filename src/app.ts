@@ -40,6 +40,7 @@ import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
 import { itemRoutes } from './http/routes/items.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
+import { mcpRoutes, personalAccessTokensOnly } from './http/routes/mcp.js';
 import { plaidLinkRoutes } from './http/routes/plaid-link.js';
 import { plaidWebhookRoutes } from './http/routes/plaid-webhook.js';
 import { healthRoutes } from './http/routes/system/health.js';
@@ -173,6 +174,13 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
   await app.register(linkPageRoutes, {
     // In emulator mode the page sends browsers to the emulator's Link (its URL is known once it runs).
     emulatorUrl: config.plaid.mode === 'emulator' ? () => plaid.basePath || undefined : undefined,
+  });
+  // PUBLIC_URL/mcp: the MCP server (src/mcp/); `authenticate` decides which tokens it accepts.
+  await app.register(mcpRoutes, {
+    publicUrl: config.publicUrl,
+    authenticate: personalAccessTokensOnly(services.auth),
+    tools: { ...services, publicUrl: config.publicUrl },
+    bodyLimit: config.bodyLimitBytes,
   });
 
   // The caches serve only while this process hears every change that could make them wrong

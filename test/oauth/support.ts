@@ -31,7 +31,12 @@ export async function listeningApp(
   const baseUrl = `http://127.0.0.1:${port}`;
   const t = await buildTestApp(
     kind,
-    { PUBLIC_URL: baseUrl, AUTH_RATE_LIMIT_PER_MINUTE: '1000', ...env },
+    {
+      PUBLIC_URL: baseUrl,
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      OAUTH_REGISTRATION_RATE_LIMIT_PER_MINUTE: '1000',
+      ...env,
+    },
     undefined,
     options.database ? { database: options.database } : {},
   );

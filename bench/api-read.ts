@@ -3,7 +3,7 @@ import pg from 'pg';
 import { buildConfig, parseEnv } from '../src/config/schema.js';
 import { openDatabase } from '../src/db/client.js';
 import { runMigrations } from '../src/db/migrate.js';
-import { createServices } from '../src/domain/services.js';
+import { composeServices } from '../src/domain/services.js';
 import { addDays, formatDate } from '../src/lib/dates.js';
 import { createBenchDatabase, load, startService } from './harness.js';
 
@@ -136,7 +136,7 @@ export async function seed(url: string): Promise<{ heavyEmail: string; seconds: 
     process.stdout.write(
       '  materializing the heavy user’s analytics (transfers, 5 years of daily net worth)... ',
     );
-    const services = createServices(handle.db, config);
+    const services = composeServices(handle.db, config);
     const m0 = performance.now();
     const result = await services.materializers.refreshUserAnalytics(heavy.id);
     console.log(
@@ -199,7 +199,7 @@ async function measureReads(
     // A token for the heavy user, through the service's own code path.
     const handle = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL });
     const { raw } = parseEnv(env);
-    const services = createServices(
+    const services = composeServices(
       handle.db,
       buildConfig(raw, {
         jwtSecretKey: env.JWT_SECRET_KEY,

@@ -21,7 +21,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { Products } from 'plaid';
 import { openDatabase, selectRows, type Database, type DatabaseHandle } from '../src/db/client.js';
-import { createServices } from '../src/domain/services.js';
+import { composeServices } from '../src/domain/services.js';
 import {
   buildEmulatorApp,
   EMULATOR_DEFAULT_CLIENT_ID,
@@ -209,7 +209,7 @@ interface Burst {
 
 /** Users straight through the service layer (no password: nobody logs in) and a write token each. */
 async function createPeople(db: Database, jwtSecretKey: string): Promise<Person[]> {
-  const services = createServices(db, {
+  const services = composeServices(db, {
     jwtSecretKey,
     jwtTtlSeconds: 900,
     publicUrl: 'http://127.0.0.1',

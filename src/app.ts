@@ -6,12 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/schema.js';
 import type { DatabaseHandle } from './db/client.js';
-import {
-  createPipelineServices,
-  createServices,
-  type PipelineServices,
-  type Services,
-} from './domain/services.js';
+import { composeServices, type AppServices } from './domain/services.js';
 import { followTokenRevocations } from './domain/auth/token-cache.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
 import { tokenRevocationsSubscription } from './db/repositories/api-tokens.js';
@@ -60,7 +55,7 @@ export interface AppDeps {
   jobs: JobQueue;
 }
 
-export type App = FastifyInstance & { services: Services & PipelineServices };
+export type App = FastifyInstance & { services: AppServices };
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -89,17 +84,13 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     reply.header('x-request-id', request.id);
   });
 
-  const core = createServices(database.db, config);
   // Follows DATA_DIR/keyring.json, so `finance-api keys rotate` takes effect without a restart.
   const cipher = createReloadingAccessTokenCipher({
     dataDir: config.dataDir,
     configKeyBase64: config.encryptionKeyBase64,
     logger: app.log as Logger,
   });
-  const services = {
-    ...core,
-    ...createPipelineServices(database.db, config, core, { plaid, jobs, cipher, logger: app.log as Logger }),
-  };
+  const services = composeServices(database.db, config, { plaid, jobs, cipher, logger: app.log as Logger });
   app.decorate('services', services);
 
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimitBytes });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runAdminCommand, type AdminCommandName } from './domain/admin/commands.js';
-import { createServices } from './domain/services.js';
+import { composeServices } from './domain/services.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, type Config } from './config/schema.js';
 import { sendControlCommand } from './control/client.js';
@@ -61,7 +61,7 @@ async function runCommand(name: AdminCommandName, input: Record<string, unknown>
   );
   try {
     await runMigrations(database);
-    return await runAdminCommand(createServices(database.db, cfg), name, input);
+    return await runAdminCommand(composeServices(database.db, cfg), name, input);
   } finally {
     await database.close();
   }
@@ -338,7 +338,7 @@ async function openKeysSession(cfg: Config): Promise<KeysSession> {
   try {
     await runMigrations(database);
     const services = {
-      ...createServices(database.db, cfg),
+      ...composeServices(database.db, cfg),
       cipher: createReloadingAccessTokenCipher({
         dataDir: cfg.dataDir,
         configKeyBase64: cfg.encryptionKeyBase64,

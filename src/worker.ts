@@ -11,7 +11,7 @@ import { ConfigError, type Config } from './config/schema.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createReloadingAccessTokenCipher } from './domain/items/keyring.js';
-import { createPipelineServices, createServices } from './domain/services.js';
+import { composeServices } from './domain/services.js';
 import { startJobQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -43,8 +43,7 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
       logger: logger.child({ component: 'jobs' }),
       supervise: true,
     });
-    const core = createServices(database.db, config);
-    const pipeline = createPipelineServices(database.db, config, core, {
+    const services = composeServices(database.db, config, {
       plaid: plaid.client,
       jobs: queue,
       cipher: createReloadingAccessTokenCipher({
@@ -56,9 +55,10 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
     });
     const { owner } = await startWorker({
       db: database.db,
+      repositories: services.repositories,
       queue,
-      sync: pipeline.sync,
-      processWebhook: (id) => pipeline.webhooks.process(id),
+      sync: services.sync,
+      processWebhook: (id) => services.webhooks.process(id),
       jobs: config.jobs,
       logger,
     });

@@ -21,8 +21,8 @@ import { createTransactionsService } from './transactions/service.js';
 import { createUsersService } from './users/service.js';
 import { createWebhookService } from './webhooks/service.js';
 
-/** Wires repositories into the domain services; the HTTP app, the worker and the CLI use this. */
-export function createServices(
+/** The core services (users, auth, accounts, transactions, analytics) over one set of repositories. */
+function createServices(
   db: Database,
   config: Pick<
     Config,
@@ -59,7 +59,7 @@ export function createServices(
       cursors: createCursorCodec(config.jwtSecretKey),
     }),
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
-    materializers: createAnalyticsMaterializers({ db }),
+    materializers: createAnalyticsMaterializers({ db, repositories }),
     repositories,
   };
 }
@@ -75,8 +75,8 @@ export interface PipelineDeps {
   logger?: Logger;
 }
 
-/** The Plaid pipeline's services (linking, items, sync, webhooks) over the core services. */
-export function createPipelineServices(
+/** The Plaid pipeline's services (linking, items, sync, webhooks) over the core services' repositories. */
+function createPipelineServices(
   db: Database,
   config: Pick<Config, 'encryptionKeyBase64' | 'publicUrl' | 'jwtSecretKey'>,
   core: Services,
@@ -86,6 +86,7 @@ export function createPipelineServices(
   return {
     sync: createSyncService({
       db,
+      repositories: core.repositories,
       plaid: deps.plaid,
       cipher,
       materializers: core.materializers,
@@ -102,6 +103,7 @@ export function createPipelineServices(
       accounts: core.repositories.accounts,
       linking: createItemLinking({
         db,
+        repositories: core.repositories,
         plaid: deps.plaid,
         cipher,
         ...(deps.logger ? { logger: deps.logger } : {}),
@@ -116,6 +118,7 @@ export function createPipelineServices(
     // Plaid webhooks: receive (HTTP route) and process (job worker); one verifier, keys cached by kid.
     webhooks: createWebhookService({
       db,
+      repositories: core.repositories,
       plaid: deps.plaid,
       cipher,
       jobs: deps.jobs,
@@ -129,3 +132,31 @@ export function createPipelineServices(
 }
 
 export type PipelineServices = ReturnType<typeof createPipelineServices>;
+
+type CoreConfig = Parameters<typeof createServices>[1];
+type PipelineConfig = Parameters<typeof createPipelineServices>[1];
+
+/** Everything the HTTP app and the worker use. */
+export type AppServices = Services & PipelineServices;
+
+/**
+ * The one composition root, for the HTTP app, the worker and the CLI alike: one set of repositories
+ * (`db/repositories/index.ts`) and every service over them. Given the pipeline's edges (Plaid, the job
+ * queue), the pipeline's services too; the CLI, which has neither, gets the core services.
+ */
+export function composeServices(db: Database, config: CoreConfig): Services;
+export function composeServices(
+  db: Database,
+  config: CoreConfig & PipelineConfig,
+  edges: PipelineDeps,
+): AppServices;
+export function composeServices(
+  db: Database,
+  config: CoreConfig | (CoreConfig & PipelineConfig),
+  edges?: PipelineDeps,
+): Services | AppServices {
+  const core = createServices(db, config);
+  if (!edges) return core;
+  // The overloads give the pipeline's settings whenever its edges are given.
+  return { ...core, ...createPipelineServices(db, config as CoreConfig & PipelineConfig, core, edges) };
+}

@@ -5,7 +5,7 @@
 
 import { hostname } from 'node:os';
 import type { Database } from '../db/client.js';
-import { createRepositories } from '../db/repositories/index.js';
+import { createRepositories, type Repositories } from '../db/repositories/index.js';
 import type { SyncService } from '../domain/sync/service.js';
 import type { Logger } from '../lib/logger.js';
 import type { WorkerContext } from './job.js';
@@ -14,6 +14,8 @@ import { JOBS } from './registry.js';
 
 export interface WorkerDeps {
   db: Database;
+  /** The composition root's repositories (`composeServices`); by default, over `db`. */
+  repositories?: Repositories;
   queue: JobQueueHandle;
   sync: SyncService;
   /** Processes one recorded Plaid webhook (the webhooks service). */
@@ -26,7 +28,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ owner: string }> 
   const { queue, jobs, logger } = deps;
   const owner = `${hostname()}:${process.pid}`;
   const context: WorkerContext = {
-    repositories: createRepositories(deps.db),
+    repositories: deps.repositories ?? createRepositories(deps.db),
     queue,
     sync: deps.sync,
     processWebhook: deps.processWebhook,

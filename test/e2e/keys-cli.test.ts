@@ -18,7 +18,7 @@ import {
   readKeyring,
   type Keyring,
 } from '../../src/domain/items/keyring.js';
-import { createServices } from '../../src/domain/services.js';
+import { composeServices } from '../../src/domain/services.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { testConfig } from '../helpers/config.js';
 import { createPostgresDatabase } from '../helpers/database.js';
@@ -222,7 +222,7 @@ describe('finance-api keys, while a service holds the embedded database (control
   /** This test process plays the service: it holds the data dir and answers on its control socket. */
   async function serve(cipher: Parameters<typeof startControlServer>[1]['cipher']): Promise<void> {
     await control?.close();
-    const services = { ...createServices(database.db, testConfig()), cipher };
+    const services = { ...composeServices(database.db, testConfig()), cipher };
     control = await startControlServer(socket, services, createLogger('silent'));
   }
 

@@ -15,7 +15,7 @@ import {
   rotateKey,
   type ReloadingAccessTokenCipher,
 } from '../../src/domain/items/keyring.js';
-import { createServices } from '../../src/domain/services.js';
+import { composeServices } from '../../src/domain/services.js';
 import { testConfig } from '../helpers/config.js';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -207,7 +207,7 @@ describe.each(databaseKinds())('access-token key rotation on %s', (kind) => {
   });
 
   it('should run as the keys.reencrypt admin command only under the expected active key', async () => {
-    const services = createServices(database.handle.db, testConfig());
+    const services = composeServices(database.handle.db, testConfig());
     const { keyId } = rotateKey({ dataDir, configKeyBase64: configKey });
 
     // A process that does not follow the ring (the static cipher of ENCRYPTION_KEY_BASE64) refuses.

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client.js';
-import { createAnalyticsRepository, type AnalyticsRepository } from '../../db/repositories/analytics.js';
-import { createReadModelRepository } from '../../db/repositories/read-model.js';
+import type { AnalyticsRepository } from '../../db/repositories/analytics.js';
+import { createRepositories, type Repositories } from '../../db/repositories/index.js';
 import { formatDate } from '../../lib/dates.js';
 import { calculateNetWorthHistory, netWorthPointJson } from './net-worth.js';
 import { matchTransfers } from './transfers.js';
@@ -38,9 +38,14 @@ export interface RefreshOptions {
  * transfers, the cash-flow sums and net worth and records the request number it covered, all in that one
  * transaction. The tables' unique keys make a duplicate impossible even if this were bypassed.
  */
-export function createAnalyticsMaterializers(deps: { db: Database; now?: () => Date }) {
+export function createAnalyticsMaterializers(deps: {
+  db: Database;
+  /** The composition root's repositories (src/domain/services.ts); by default, over `db`. */
+  repositories?: Pick<Repositories, 'readModel'>;
+  now?: () => Date;
+}) {
   const now = deps.now ?? (() => new Date());
-  const readModel = createReadModelRepository(deps.db);
+  const { readModel } = deps.repositories ?? createRepositories(deps.db);
 
   async function materializeTransfers(analytics: AnalyticsRepository, userId: string): Promise<number> {
     const candidates = await analytics.transferCandidates(userId);
@@ -89,7 +94,7 @@ export function createAnalyticsMaterializers(deps: { db: Database; now?: () => D
   async function refreshUserAnalytics(userId: string, options: RefreshOptions = {}): Promise<RefreshOutcome> {
     const seq = options.openRequestsOnly ? undefined : await readModel.requestRefresh(userId);
     return deps.db.transaction(async (tx) => {
-      const locked = createReadModelRepository(tx);
+      const { readModel: locked, analytics } = createRepositories(tx);
       const state = await locked.lockForRefresh(userId);
       if (!state) return { status: 'covered' } as const; // the user is gone, or never asked
       if (state.refreshedSeq >= (seq ?? state.requestedSeq)) return { status: 'covered' } as const;
@@ -99,7 +104,6 @@ export function createAnalyticsMaterializers(deps: { db: Database; now?: () => D
         if (unfinishedSyncs > 0) return { status: 'deferred', unfinishedSyncs } as const;
       }
       const started = Date.now();
-      const analytics = createAnalyticsRepository(tx);
       const transfers = await materializeTransfers(analytics, userId);
       const cashflowRows = await analytics.replaceCashflowDaily(userId);
       const netWorthDays = await materializeNetWorth(analytics, userId);

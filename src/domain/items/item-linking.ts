@@ -8,8 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { CountryCode } from 'plaid';
 import type { Database } from '../../db/client.js';
-import { createItemsRepository } from '../../db/repositories/items.js';
-import { createSyncDataRepository } from '../../db/repositories/sync-data.js';
+import { createRepositories, type Repositories } from '../../db/repositories/index.js';
 import type { ItemStatus } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
 import type { Logger } from '../../lib/logger.js';
@@ -19,6 +18,8 @@ import type { AccessTokenCipher } from './access-token-cipher.js';
 
 export interface ItemLinkingDeps {
   db: Database;
+  /** The composition root's repositories (src/domain/services.ts); by default, over `db`. */
+  repositories?: Pick<Repositories, 'items'>;
   plaid: PlaidClient;
   cipher: AccessTokenCipher;
   logger?: Pick<Logger, 'warn'>;
@@ -53,7 +54,7 @@ function signature(accounts: readonly { mask: string | null; name: string }[]): 
 }
 
 export function createItemLinking(deps: ItemLinkingDeps) {
-  const items = createItemsRepository(deps.db);
+  const { items } = deps.repositories ?? createRepositories(deps.db);
   const { plaid } = deps;
 
   /** Best effort: an item we will not keep must not stay alive (and billed) at Plaid. */
@@ -115,7 +116,8 @@ export function createItemLinking(deps: ItemLinkingDeps) {
       // The item, its accounts (and its first sync) land together or not at all.
       const { row, saved } = await deps.db.transaction(async (tx) => {
         const txDb = tx as unknown as Database;
-        const inserted = await createItemsRepository(txDb).insertItem({
+        const scoped = createRepositories(txDb);
+        const inserted = await scoped.items.insertItem({
           id,
           userId,
           plaidItemId,
@@ -126,7 +128,7 @@ export function createItemLinking(deps: ItemLinkingDeps) {
           products,
           consentExpiresAt: item.consent_expiration_time ? new Date(item.consent_expiration_time) : null,
         });
-        const upserted = await createSyncDataRepository(txDb).upsertAccounts(accountRows);
+        const upserted = await scoped.syncData.upsertAccounts(accountRows);
         await input.withinLink?.(txDb, inserted.id);
         return { row: inserted, saved: upserted };
       });

@@ -11,7 +11,8 @@
  */
 
 import type { Database } from '../../db/client.js';
-import { createItemsRepository, type ItemProductStateRow } from '../../db/repositories/items.js';
+import { createRepositories } from '../../db/repositories/index.js';
+import type { ItemProductStateRow } from '../../db/repositories/items.js';
 import type { SyncProduct } from '../../db/repositories/sync-runs.js';
 import { syncProducts, type ItemProductStatus } from '../../db/schema/index.js';
 import { toSyncErrorView, type SyncErrorView } from './run-errors.js';
@@ -65,7 +66,7 @@ export async function plannedSyncProducts(
   userId: string,
   itemId: string,
 ): Promise<SyncProduct[]> {
-  const items = createItemsRepository(db);
+  const { items } = createRepositories(db);
   const item = await items.findItem(userId, itemId);
   if (!item) return ['accounts'];
   return syncPlan(item.products, await items.listProductStates(userId, itemId));

@@ -9,17 +9,10 @@
 
 import type { Transaction } from 'plaid';
 import type { Database } from '../../db/client.js';
-import {
-  createItemsRepository,
-  type ItemProductStateRow,
-  type PlaidItemRow,
-} from '../../db/repositories/items.js';
-import { createSyncDataRepository, type TransactionsSyncSession } from '../../db/repositories/sync-data.js';
-import {
-  createSyncRunsRepository,
-  type SyncProduct,
-  type SyncTrigger,
-} from '../../db/repositories/sync-runs.js';
+import { createRepositories, type Repositories } from '../../db/repositories/index.js';
+import type { ItemProductStateRow, PlaidItemRow } from '../../db/repositories/items.js';
+import type { TransactionsSyncSession } from '../../db/repositories/sync-data.js';
+import type { SyncProduct, SyncTrigger } from '../../db/repositories/sync-runs.js';
 import type { ItemStatus } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
 import { addDays, formatDate } from '../../lib/dates.js';
@@ -63,6 +56,8 @@ export const BLOCKED_ITEM_STATUSES: ReadonlySet<ItemStatus> = new Set(['login_re
 
 export interface SyncServiceDeps {
   db: Database;
+  /** The composition root's repositories (src/domain/services.ts); by default, over `db`. */
+  repositories?: Pick<Repositories, 'items' | 'syncRuns' | 'syncData'>;
   plaid: PlaidClient;
   cipher: AccessTokenCipher;
   materializers: Pick<AnalyticsMaterializers, 'refreshUserAnalytics'>;
@@ -130,9 +125,7 @@ interface ItemObservations {
 }
 
 export function createSyncService(deps: SyncServiceDeps) {
-  const items = createItemsRepository(deps.db);
-  const runs = createSyncRunsRepository(deps.db);
-  const data = createSyncDataRepository(deps.db);
+  const { items, syncRuns: runs, syncData: data } = deps.repositories ?? createRepositories(deps.db);
   const now = deps.now ?? (() => new Date());
   const { plaid } = deps;
 

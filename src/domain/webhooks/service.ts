@@ -11,9 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
-import { createItemLocksRepository } from '../../db/repositories/item-locks.js';
-import { createItemsRepository, type PlaidItemRow } from '../../db/repositories/items.js';
-import { createWebhookEventsRepository, type WebhookEventRow } from '../../db/repositories/webhook-events.js';
+import { createRepositories, type Repositories } from '../../db/repositories/index.js';
+import type { PlaidItemRow } from '../../db/repositories/items.js';
+import type { WebhookEventRow } from '../../db/repositories/webhook-events.js';
 import { errors } from '../../errors/catalog.js';
 import type { JobQueue } from '../sync/queue.js';
 import type { Logger } from '../../lib/logger.js';
@@ -68,6 +68,8 @@ const webhookBodySchema = z.looseObject({
 
 export interface WebhookServiceDeps {
   db: Database;
+  /** The composition root's repositories (src/domain/services.ts); by default, over `db`. */
+  repositories?: Pick<Repositories, 'webhookEvents' | 'items' | 'itemLocks'>;
   plaid: Pick<PlaidClient, 'itemGet' | 'webhookVerificationKeyGet'>;
   cipher: AccessTokenCipher;
   jobs: JobQueue;
@@ -124,9 +126,7 @@ function errorCodeOf(error: unknown): string {
 }
 
 export function createWebhookService(deps: WebhookServiceDeps) {
-  const events = createWebhookEventsRepository(deps.db);
-  const items = createItemsRepository(deps.db);
-  const locks = createItemLocksRepository(deps.db);
+  const { webhookEvents: events, items, itemLocks: locks } = deps.repositories ?? createRepositories(deps.db);
   const now = deps.now ?? (() => new Date());
   const { plaid, logger } = deps;
 
@@ -209,7 +209,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     // The event and its processing job commit together: a crash leaves neither a recorded event that
     // nothing processes (Plaid's redelivery would be taken for a duplicate) nor a job without its event.
     const row = await deps.db.transaction(async (tx) => {
-      const inserted = await createWebhookEventsRepository(tx).insert({
+      const inserted = await createRepositories(tx).webhookEvents.insert({
         receivedAt,
         plaidItemId,
         itemId: item?.id ?? null,

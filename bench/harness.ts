@@ -100,14 +100,21 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts the service as `npm start` does (tsx src/server.ts), in its own process, and waits for /readyz. */
-export async function startService(env: Record<string, string>): Promise<BenchServer> {
+/**
+ * Starts the service as `npm start` does (`node bin/start.js`: the sources transpiled once per change), or
+ * from the TypeScript sources through tsx (`entry: 'source'`), in its own process, and waits for /readyz.
+ */
+export async function startService(
+  env: Record<string, string>,
+  entry: 'start-command' | 'source' = 'start-command',
+): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   // BENCH_SERVICE_NODE_ARGS: extra node flags for the service (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
   const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const script = entry === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['bin/start.js'];
+  const child = spawn(process.execPath, [...nodeArgs, ...script], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -5,11 +5,12 @@ import { runApiReadBench } from './api-read.js';
 import { runEmulatorBench } from './emulator.js';
 import { runManyItemsBench } from './many-items.js';
 import { runFuzzBench } from './fuzz.js';
+import { runStartupBench } from './startup.js';
 import { runSyncBench } from './sync.js';
 
 /**
  * `npm run bench`: prints figures, asserts nothing about speed. Options:
- *   --only <name>      run one benchmark (me, emulator, read, sync, items, fuzz)
+ *   --only <name>      run one benchmark (startup, me, emulator, read, sync, items, fuzz)
  *   --duration <s>     seconds per load test (default 10)
  *   --cpu-prof <dir>   write a V8 CPU profile of the sync worker into <dir> (sync only)
  * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
@@ -25,7 +26,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run bench -- [--only me|emulator|read|sync|items|fuzz] [--duration SECONDS] [--cpu-prof DIR]',
+    'usage: npm run bench -- [--only startup|me|emulator|read|sync|items|fuzz] [--duration SECONDS] [--cpu-prof DIR]',
   );
   process.exit(0);
 }
@@ -51,6 +52,7 @@ if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
 }
 
 const benches: Record<string, () => Promise<void>> = {
+  startup: () => runStartupBench(),
   me: async () => runApiMeBench({ durationSeconds, postgresUrl: await postgresUrl() }),
   emulator: () => runEmulatorBench(),
   read: async () => runApiReadBench({ durationSeconds, postgresUrl: await postgresUrl() }),

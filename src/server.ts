@@ -96,6 +96,7 @@ export async function startServer(
       const services = app.services;
       await startWorker({
         db: db.db,
+        repositories: services.repositories,
         queue,
         sync: services.sync,
         processWebhook: (id) => services.webhooks.process(id),

@@ -102,3 +102,23 @@ export function cleanOptionalUntrustedText(
   const cleaned = cleanUntrustedText(value, maxLength);
   return cleaned === '' ? null : cleaned;
 }
+
+/**
+ * A parsed JSON value that PostgreSQL's jsonb can store: jsonb refuses U+0000 (SQLSTATE 22P05), which a
+ * bank's text may carry; each NUL in a string or key becomes U+FFFD. The value itself when it holds none.
+ */
+export function jsonbSafe<T>(value: T): T {
+  if (typeof value === 'string')
+    return (value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value) as T;
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => jsonbSafe(item));
+    return (items.some((item, i) => item !== value[i]) ? items : value) as T;
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value);
+    const safe = entries.map(([k, v]) => [jsonbSafe(k), jsonbSafe(v)] as const);
+    const changed = safe.some(([k, v], i) => k !== entries[i]![0] || v !== entries[i]![1]);
+    return (changed ? Object.fromEntries(safe) : value) as T;
+  }
+  return value;
+}

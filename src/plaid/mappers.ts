@@ -12,7 +12,8 @@
  * TEXT FROM BANKS IS UNTRUSTED and is cleaned here and only here (src/lib/text.ts cleanUntrustedText):
  * names, official names, merchants, descriptions, institution and security names, tickers and categories
  * lose control, bidi and zero-width characters, whitespace is collapsed and length bounded
- * (UNTRUSTED_TEXT_LIMITS), so every REST and MCP answer carries the cleaned text. `raw` is never served.
+ * (UNTRUSTED_TEXT_LIMITS), so every REST and MCP answer carries the cleaned text. `raw` is never served;
+ * it keeps the bank's text except U+0000, which jsonb cannot hold (jsonbSafe).
  */
 
 import type {
@@ -45,6 +46,7 @@ import {
 import {
   cleanOptionalUntrustedText as cleanOptional,
   cleanUntrustedText,
+  jsonbSafe,
   UNTRUSTED_TEXT_LIMITS,
 } from '../lib/text.js';
 
@@ -129,7 +131,7 @@ export function mapAccount(plaid: AccountBase, ctx: ItemContext): NewAccount {
     creditLimit: optionalAmount(balances.limit),
     ...currencyColumns(balances.iso_currency_code, balances.unofficial_currency_code),
     balancesAsOf: timestampOrNull(balances.last_updated_datetime),
-    raw: plaid,
+    raw: jsonbSafe(plaid),
   };
 }
 
@@ -174,7 +176,7 @@ export function mapSecurity(plaid: Security): NewSecurity {
     closePrice: optionalQuantity(plaid.close_price),
     closePriceAsOf: plaid.close_price_as_of ?? null,
     ...currencyColumns(plaid.iso_currency_code, plaid.unofficial_currency_code),
-    raw: plaid,
+    raw: jsonbSafe(plaid),
   };
 }
 
@@ -197,7 +199,7 @@ export function mapHolding(plaid: Holding, ctx: InvestmentContext): NewHolding {
     institutionValue: amountToDecimalString(plaid.institution_value),
     costBasis: optionalAmount(plaid.cost_basis),
     ...currencyColumns(plaid.iso_currency_code, plaid.unofficial_currency_code),
-    raw: plaid,
+    raw: jsonbSafe(plaid),
   };
 }
 
@@ -220,7 +222,7 @@ export function mapInvestmentTransaction(
     type: plaid.type,
     subtype: plaid.subtype ?? null,
     ...currencyColumns(plaid.iso_currency_code, plaid.unofficial_currency_code),
-    raw: plaid,
+    raw: jsonbSafe(plaid),
   };
 }
 
@@ -232,7 +234,7 @@ export function mapInstitution(plaid: Institution): NewInstitution {
     primaryColor: plaid.primary_color ?? null,
     logo: plaid.logo ?? null,
     countryCodes: [...plaid.country_codes],
-    raw: plaid,
+    raw: jsonbSafe(plaid),
   };
 }
 

@@ -4,6 +4,7 @@ import {
   cleanOptionalUntrustedText,
   cleanUntrustedText,
   isCleanText,
+  jsonbSafe,
   UNTRUSTED_TEXT_LIMITS,
 } from '../../src/lib/text.js';
 import { mapAccount, mapInstitution, mapSecurity, mapTransaction } from '../../src/plaid/mappers.js';
@@ -157,6 +158,16 @@ describe('cleanUntrustedText', () => {
   });
 });
 
+describe('jsonbSafe', () => {
+  it('replaces U+0000 in strings and keys at any depth and keeps everything else', () => {
+    const value = { 'a\u0000': ['x\u0000y', 1, null, true, { b: '\u202eok' }], n: 2.5 };
+    expect(jsonbSafe(value)).toEqual({ 'a\ufffd': ['x\ufffdy', 1, null, true, { b: '\u202eok' }], n: 2.5 });
+    expect(JSON.stringify(jsonbSafe(value))).not.toContain('\\u0000');
+    const clean = { a: ['x', { b: 'y' }] };
+    expect(jsonbSafe(clean)).toBe(clean);
+  });
+});
+
 describe('the Plaid mappers clean every text field from the bank', () => {
   const ctx = { userId: 'u', itemId: 'i' };
   const hostile = (s: string) => `\u202e${s}\u200b\n\n\u0007\u{e0041}`;
@@ -172,6 +183,9 @@ describe('the Plaid mappers clean every text field from the bank', () => {
     );
     expect(row.name).toBe('Checking');
     expect(row.officialName).toBe('Plaid Gold Checking');
+    // `raw` keeps the bank's text, except the NUL jsonb cannot store.
+    const raw = mapAccount(plaidAccount({ type: 'depository' as never, name: 'A\u0000\u202eB' }), ctx).raw;
+    expect((raw as { name: string }).name).toBe('A\ufffd\u202eB');
   });
 
   it('transactions: description, merchant and categories, each within its limit', () => {

@@ -55,12 +55,17 @@ describe.each(databaseKinds())('OAuth dynamic client registration on %s', (kind)
     expect(none.status).toBe(400);
   });
 
-  it('refuses a default_resource that is not ours', async () => {
+  it('accepts default_resource rest or mcp, nothing else', async () => {
     const { status } = await register(t.baseUrl, {
       redirect_uris: ['https://example.com/cb'],
       default_resource: 'https://elsewhere.example/api',
     });
     expect(status).toBe(400);
+    const ok = await register(t.baseUrl, {
+      redirect_uris: ['https://example.com/cb'],
+      default_resource: 'rest',
+    });
+    expect(ok.status).toBe(201);
   });
 });
 

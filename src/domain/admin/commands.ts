@@ -25,6 +25,12 @@ const createTokenInput = z.strictObject({
 const listTokensInput = z.strictObject({ email: emailSchema });
 const revokeTokenInput = z.strictObject({ id: z.uuid({ message: 'expected a token id (UUID)' }) });
 const noInput = z.strictObject({});
+const createOAuthClientInput = z.strictObject({
+  name: z.string().trim().min(1, { message: 'expected a name' }).max(100),
+  redirectUri: z.array(z.string().max(2000)).min(1, { message: 'expected at least one --redirect-uri' }),
+  confidential: z.boolean().default(false),
+  resource: z.enum(['rest', 'mcp'], { message: 'expected rest or mcp' }).default('rest'),
+});
 const reencryptInput = z.strictObject({
   /** The key ring's active key as the CLI sees it; the command refuses to run under another key. */
   expectedActiveKeyId: z.string().regex(/^[0-9a-f]{8}$/, { message: 'expected a key id (8 hex digits)' }),
@@ -105,6 +111,18 @@ export const adminCommands = {
         { items: services.repositories.items, cipher },
         { afterId: input.afterId, maxItems: input.limit },
       );
+    },
+  },
+  'oauth.clients.create': {
+    input: createOAuthClientInput,
+    /** An OAuth client registered by the operator (GPT Actions: confidential); its secret shown once. */
+    async run(services: Services, input: z.output<typeof createOAuthClientInput>) {
+      return services.oauth.createClient({
+        name: input.name,
+        redirectUris: input.redirectUri,
+        confidential: input.confidential,
+        resource: input.resource,
+      });
     },
   },
 } as const;

@@ -37,7 +37,10 @@ export interface OAuthProviderDeps {
   logger: Logger;
 }
 
-/** Client metadata we keep beyond the library's: RFC 7591 software fields and a default resource. */
+/**
+ * Client metadata we keep beyond the library's: RFC 7591 software fields, and the resource (`rest` or
+ * `mcp`, whatever PUBLIC_URL is) its tokens are for when it does not send `resource` (default `mcp`).
+ */
 const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'default_resource'];
 
 /**
@@ -79,8 +82,8 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
     extraClientMetadata: {
       properties: EXTRA_CLIENT_METADATA,
       validator(_ctx: unknown, key: string, value: unknown, metadata: Record<string, unknown>) {
-        if (key === 'default_resource' && value !== undefined && !knownResources.has(value as string)) {
-          throw new oidcErrors.InvalidClientMetadata('default_resource must be one of our resources');
+        if (key === 'default_resource' && value !== undefined && value !== 'rest' && value !== 'mcp') {
+          throw new oidcErrors.InvalidClientMetadata('default_resource must be rest or mcp');
         }
         if ((key === 'software_id' || key === 'software_version') && value !== undefined) {
           if (typeof value !== 'string' || value.length > 200) {
@@ -109,8 +112,7 @@ export function createOAuthProvider(deps: OAuthProviderDeps): Provider {
         // MCP clients send `resource`; a client registered for the REST API names it as its default.
         defaultResource: (_ctx: unknown, client: ClientLike | undefined, oneOf?: string[]) => {
           if (oneOf?.length) return oneOf[0];
-          const preferred = client?.default_resource;
-          return typeof preferred === 'string' && knownResources.has(preferred) ? preferred : resources.mcp;
+          return client?.default_resource === 'rest' ? resources.rest : resources.mcp;
         },
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {

@@ -31,7 +31,10 @@ export interface CreatedClient {
   client_name: string;
   redirect_uris: string[];
   token_endpoint_auth_method: string;
+  /** `rest` (PUBLIC_URL/v1) or `mcp` (PUBLIC_URL/mcp). */
   default_resource: string;
+  /** The resource URL that is today. */
+  resource: string;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -97,7 +100,7 @@ export function createOAuthService({
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: clientSecret ? 'client_secret_post' : 'none',
-        default_resource: resources[input.resource],
+        default_resource: input.resource,
       };
       await repository.upsert({
         model: 'Client',
@@ -116,6 +119,7 @@ export function createOAuthService({
         redirect_uris: input.redirectUris,
         token_endpoint_auth_method: metadata.token_endpoint_auth_method,
         default_resource: metadata.default_resource,
+        resource: resources[input.resource],
       };
     },
   };

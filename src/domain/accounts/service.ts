@@ -4,32 +4,16 @@ import type {
   ItemHealthRow,
   ItemsRepository,
 } from '../../db/repositories/items.js';
+import type { z } from 'zod';
+import type { accountSchema } from '../../http/routes/accounts.js';
 import { followListener, type ListenedCache } from '../../lib/listened-cache.js';
 import type { Logger } from '../../lib/logger.js';
 import { errors } from '../../errors/catalog.js';
 import { currencyOf, formatMoney } from '../../lib/money.js';
 import { freshnessOf, isStale, type Freshness } from './freshness.js';
 
-export interface AccountView {
-  id: string;
-  item_id: string;
-  institution: { id: string; name: string } | null;
-  name: string;
-  official_name: string | null;
-  mask: string | null;
-  type: string;
-  subtype: string | null;
-  balances: {
-    current: string | null;
-    available: string | null;
-    limit: string | null;
-    currency: string;
-    as_of: string | null;
-  };
-  item_health: AccountWithItem['item']['status'];
-  last_synced_at: string | null;
-  stale: boolean;
-}
+/** An account as `GET /v1/accounts` shows it: the route's response schema is its type. */
+export type AccountView = z.output<typeof accountSchema>;
 
 export function toAccountView(row: AccountWithItem, now: Date): AccountView {
   const { account, item, institution } = row;

@@ -9,6 +9,7 @@
  */
 
 import { CountryCode, Products, type LinkTokenCreateRequest } from 'plaid';
+import type { z } from 'zod';
 import type { AccountsRepository } from '../../db/repositories/accounts.js';
 import type {
   ItemsRepository,
@@ -19,13 +20,15 @@ import type {
 import { syncProducts, type ItemStatus } from '../../db/schema/index.js';
 import type { AppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/catalog.js';
+import type { itemSchema, syncRequestSchema } from '../../http/routes/items.js';
+import type { linkTokenSchema } from '../../http/routes/plaid-link.js';
 import type { JobQueue } from '../sync/queue.js';
 import type { Logger } from '../../lib/logger.js';
 import type { PlaidClient } from '../../plaid/client.js';
 import { classifyPlaidError, isPlaidApiError, type PlaidApiError } from '../../plaid/errors.js';
 import { isStale } from '../accounts/freshness.js';
 import { toAccountView, type AccountView } from '../accounts/service.js';
-import { syncProductsView, type SyncProductStateView } from '../sync/products.js';
+import { syncProductsView } from '../sync/products.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from './access-token-cipher.js';
 import type { ItemLinking } from './item-linking.js';
 
@@ -53,42 +56,11 @@ const ALREADY_GONE_CODES: ReadonlySet<string> = new Set([
 
 type SyncProduct = (typeof syncProducts)[number];
 
-export interface ItemErrorView {
-  code: string;
-  message: string | null;
-  action: string | null;
-}
-
-export interface ItemView {
-  id: string;
-  institution: { id: string; name: string | null } | null;
-  status: ItemStatus;
-  /** True when the owner should go through Link update mode (login needs them, or new accounts to share). */
-  needs_update: boolean;
-  products: string[];
-  /** Per sync product: active, not_ready, unsupported (not called any more) or not_linked. */
-  sync_products: SyncProductStateView[];
-  last_synced_at: string | null;
-  last_successful_sync: Record<SyncProduct, string | null>;
-  consent_expires_at: string | null;
-  /** Set when Plaid said the login has accounts not shared with us yet (NEW_ACCOUNTS_AVAILABLE). */
-  new_accounts_available_at: string | null;
-  last_error: ItemErrorView | null;
-  accounts_count: number;
-  stale: boolean;
-  created_at: string;
-}
-
-export interface SyncRequestView {
-  run_ids: string[];
-  absorbed: boolean;
-}
-
-export interface LinkTokenView {
-  link_token: string;
-  expiration: string;
-  mode: 'create' | 'update';
-}
+// What the item routes show, typed by their response schemas (src/http/routes/items.ts, plaid-link.ts).
+export type ItemView = z.output<typeof itemSchema>;
+export type ItemErrorView = NonNullable<ItemView['last_error']>;
+export type SyncRequestView = NonNullable<z.output<typeof syncRequestSchema>>;
+export type LinkTokenView = z.output<typeof linkTokenSchema>;
 
 export interface ItemsServiceDeps {
   items: ItemsRepository;

@@ -10,12 +10,14 @@
  * anew; a product not ready yet (PRODUCT_NOT_READY) is called again by the next sync.
  */
 
+import type { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { createRepositories } from '../../db/repositories/index.js';
 import type { ItemProductStateRow } from '../../db/repositories/items.js';
 import type { SyncProduct } from '../../db/repositories/sync-runs.js';
 import { syncProducts, type ItemProductStatus } from '../../db/schema/index.js';
-import { toSyncErrorView, type SyncErrorView } from './run-errors.js';
+import type { itemSchema } from '../../http/routes/items.js';
+import { toSyncErrorView } from './run-errors.js';
 
 /** Plaid product → the sync products that read it. Other Plaid products (auth, identity…) add none. */
 export const SYNC_PRODUCTS_OF_PLAID_PRODUCT: Readonly<Record<string, readonly SyncProduct[]>> = {
@@ -74,14 +76,8 @@ export async function plannedSyncProducts(
 
 export type SyncProductStatus = ItemProductStatus | 'not_linked';
 
-/** One entry of `sync_products` in `GET /v1/items`. */
-export interface SyncProductStateView {
-  product: SyncProduct;
-  status: SyncProductStatus;
-  since: string | null;
-  checked_at: string | null;
-  reason: SyncErrorView | null;
-}
+/** One entry of `sync_products` in `GET /v1/items`, typed by the route's response schema. */
+export type SyncProductStateView = z.output<typeof itemSchema>['sync_products'][number];
 
 /** Every sync product of the item with its state (`not_linked`: the item has no such Plaid product). */
 export function syncProductsView(

@@ -8,6 +8,7 @@
  * `toSyncErrorView` is what the API shows of it (`GET /v1/sync/runs`, `GET /v1/items`).
  */
 
+import type { z } from 'zod';
 import { loggedDatabaseError, withoutStatement } from '../../db/errors.js';
 import { CursorMovedError } from '../../db/repositories/sync-data.js';
 import {
@@ -18,6 +19,7 @@ import {
   type PlaidErrorAction,
   type ProductState,
 } from '../../plaid/errors.js';
+import type { syncErrorSchema } from '../../http/schemas/sync-error.js';
 
 /**
  * What was done about an error: Plaid's policy (`PlaidErrorAction`), or one of ours:
@@ -208,26 +210,8 @@ export function readSyncRunError(stored: unknown): SyncRunError | null {
   };
 }
 
-/** What the API shows of a run error (the `SyncError` schema, src/http/schemas/sync-error.ts). */
-export interface SyncErrorView {
-  source: 'plaid' | 'internal';
-  /** Plaid's `error_code`, or the name of our error (Absorbed, ItemNeedsOwner, WorkerLost, ...). */
-  code: string;
-  message: string;
-  action: SyncErrorAction;
-  retryable: boolean;
-  retry_after_ms: number | null;
-  item_status: ErrorItemStatus | null;
-  plaid: {
-    error_type: string;
-    error_code: string;
-    error_message: string;
-    display_message: string | null;
-    request_id: string | null;
-    http_status: number | null;
-    endpoint: string;
-  } | null;
-}
+/** What the API shows of a run error: the `SyncError` schema (src/http/schemas/sync-error.ts) is its type. */
+export type SyncErrorView = z.output<typeof syncErrorSchema>;
 
 export function toSyncErrorView(stored: unknown): SyncErrorView | null {
   const e = readSyncRunError(stored);

@@ -3,30 +3,13 @@ import type {
   TransactionListRow as TransactionRow,
   TransactionsRepository,
 } from '../../db/repositories/transactions.js';
+import type { z } from 'zod';
+import type { transactionSchema } from '../../http/routes/transactions.js';
 import { currencyOf, money } from '../../lib/money.js';
 import type { CursorCodec } from './cursor.js';
 
-export interface TransactionView {
-  id: string;
-  account_id: string;
-  date: string;
-  authorized_date: string | null;
-  name: string;
-  merchant_name: string | null;
-  amount: string;
-  currency: string;
-  pending: boolean;
-  category: {
-    primary: string | null;
-    detailed: string | null;
-    confidence: string | null;
-    user_override: string | null;
-  };
-  transfer_kind: TransactionRow['transfer_kind'];
-  transfer_reason: TransactionRow['transfer_reason'];
-  transfer_pair_id: string | null;
-  note: string | null;
-}
+/** A transaction as `GET /v1/transactions` shows it: the route's response schema is its type. */
+export type TransactionView = z.output<typeof transactionSchema>;
 
 export function toTransactionView(row: TransactionRow): TransactionView {
   return {

@@ -42,6 +42,9 @@ import { healthRoutes } from './http/routes/system/health.js';
 import type { JobQueue } from './domain/sync/queue.js';
 import { loggerOptions, type Logger } from './lib/logger.js';
 import { packageVersion } from './lib/package-info.js';
+import { metricsPlugin } from './metrics/http.js';
+import { countCacheLookups, queueCountsOf } from './metrics/instrument.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { PlaidClient } from './plaid/client.js';
 
 export interface AppDeps {
@@ -53,6 +56,8 @@ export interface AppDeps {
   plaid: PlaidClient;
   /** Where sync and webhook work is enqueued (pg-boss on the same database). */
   jobs: JobQueue;
+  /** This process's metrics (src/metrics); by default a registry of the app's own. */
+  metrics?: Metrics;
 }
 
 export type App = FastifyInstance & { services: AppServices };
@@ -60,7 +65,8 @@ export type App = FastifyInstance & { services: AppServices };
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the HTTP application (not listening). Tests build it too and call it with inject or a socket. */
-export async function buildApp({ config, database, logger, plaid, jobs }: AppDeps): Promise<App> {
+export async function buildApp({ config, database, logger, plaid, jobs, metrics }: AppDeps): Promise<App> {
+  const appMetrics = metrics ?? createMetrics({ role: 'api', queueCounts: queueCountsOf(database.db) });
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
@@ -90,10 +96,18 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
     configKeyBase64: config.encryptionKeyBase64,
     logger: app.log as Logger,
   });
-  const services = composeServices(database.db, config, { plaid, jobs, cipher, logger: app.log as Logger });
+  const services = composeServices(database.db, config, {
+    plaid,
+    jobs,
+    cipher,
+    logger: app.log as Logger,
+    metrics: appMetrics.recorder,
+  });
   app.decorate('services', services);
 
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimitBytes });
+  // Before every route: each answered request is counted by its route pattern; /metrics with a token.
+  await app.register(metricsPlugin, { metrics: appMetrics, token: config.metrics.token });
   await app.register(helmet, {
     // The API answers JSON; the docs page needs Swagger UI's own inline style.
     contentSecurityPolicy: {
@@ -132,6 +146,9 @@ export async function buildApp({ config, database, logger, plaid, jobs }: AppDep
   await app.register(accountRoutes, { accounts: services.accounts });
   // Rendered read answers, kept while this process hears every change of the data they come from.
   const readCache = createReadCache(config.readCacheSeconds);
+  countCacheLookups('read_answers', readCache, appMetrics.recorder);
+  countCacheLookups('freshness', services.itemHealth, appMetrics.recorder);
+  countCacheLookups('tokens', services.tokenCache, appMetrics.recorder);
   await app.register(transactionRoutes, {
     transactions: services.transactions,
     accounts: services.accounts,

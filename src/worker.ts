@@ -15,10 +15,15 @@ import { composeServices } from './domain/services.js';
 import { startJobQueue } from './jobs/queue.js';
 import { startWorker } from './jobs/worker.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { serveWorkerMetrics } from './metrics/http.js';
+import { queueCountsOf } from './metrics/instrument.js';
+import { createMetrics } from './metrics/metrics.js';
 import { connectPlaid } from './plaid/connect.js';
 
 export interface RunningWorker {
   owner: string;
+  /** Where this worker serves its /metrics (WORKER_METRICS_PORT), when it does. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -43,7 +48,9 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
       logger: logger.child({ component: 'jobs' }),
       supervise: true,
     });
+    const metrics = createMetrics({ role: 'worker', queueCounts: queueCountsOf(database.db) });
     const services = composeServices(database.db, config, {
+      metrics: metrics.recorder,
       plaid: plaid.client,
       jobs: queue,
       cipher: createReloadingAccessTokenCipher({
@@ -62,12 +69,25 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
       jobs: config.jobs,
       logger,
     });
-    logger.info({ owner, plaid: plaid.describe() }, 'finance-api worker is ready');
+    const metricsServer =
+      config.metrics.workerPort !== undefined && config.metrics.token
+        ? await serveWorkerMetrics(metrics, {
+            host: config.host,
+            port: config.metrics.workerPort,
+            token: config.metrics.token,
+          })
+        : undefined;
+    logger.info(
+      { owner, plaid: plaid.describe(), metrics: metricsServer ? `${metricsServer.url}/metrics` : 'off' },
+      'finance-api worker is ready',
+    );
     let closing: Promise<void> | undefined;
     return {
       owner,
+      ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
       close: () => {
         closing ??= (async () => {
+          await metricsServer?.close();
           await queue.stop();
           await plaid.close();
           await database.close();

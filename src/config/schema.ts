@@ -129,6 +129,19 @@ export const configSchema = z
     SYNC_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     SYNC_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     SYNC_LOCK_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(60),
+    /** GET /metrics (Prometheus) for this bearer token; unset: no /metrics (docs/deploy.md#metrics). */
+    METRICS_TOKEN: optionalString.pipe(
+      z.string().min(16, { message: 'expected at least 16 characters of random text' }).optional(),
+    ),
+    /** `finance-api worker` only: serve its own /metrics on this port (needs METRICS_TOKEN). */
+    WORKER_METRICS_PORT: optionalString.pipe(
+      z.coerce
+        .number<string>({ message: 'expected a port number from 1 to 65535' })
+        .int({ message: 'expected a port number from 1 to 65535' })
+        .min(1, { message: 'expected a port number from 1 to 65535' })
+        .max(65535, { message: 'expected a port number from 1 to 65535' })
+        .optional(),
+    ),
   })
   .superRefine((value, ctx) => {
     if (value.API_PROCESSES > 1 && !value.DATABASE_URL) {
@@ -148,6 +161,13 @@ export const configSchema = z
           });
         }
       }
+    }
+    if (value.WORKER_METRICS_PORT !== undefined && !value.METRICS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: 'required when WORKER_METRICS_PORT is set (metrics are only served to its bearer)',
+      });
     }
     if (Boolean(value.PLAID_CLIENT_ID) !== Boolean(value.PLAID_SECRET)) {
       ctx.addIssue({
@@ -217,6 +237,12 @@ export interface Config {
     timeoutSeconds: number;
     /** The per-item lock's lease; a killed worker's item is taken over after at most this long. */
     lockLeaseSeconds: number;
+  };
+  metrics: {
+    /** The bearer token of GET /metrics; undefined: no metrics endpoint. */
+    token?: string;
+    /** A worker's own metrics port (`finance-api worker`); undefined: none. */
+    workerPort?: number;
   };
 }
 
@@ -304,6 +330,10 @@ export function buildConfig(
       retryDelaySeconds: raw.SYNC_RETRY_DELAY_SECONDS,
       timeoutSeconds: raw.SYNC_JOB_TIMEOUT_SECONDS,
       lockLeaseSeconds: raw.SYNC_LOCK_LEASE_SECONDS,
+    },
+    metrics: {
+      ...(raw.METRICS_TOKEN ? { token: raw.METRICS_TOKEN } : {}),
+      ...(raw.WORKER_METRICS_PORT !== undefined ? { workerPort: raw.WORKER_METRICS_PORT } : {}),
     },
   };
 }

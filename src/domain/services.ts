@@ -5,6 +5,8 @@ import type { JobQueue } from './sync/queue.js';
 import type { Logger } from '../lib/logger.js';
 import type { PlaidClient } from '../plaid/client.js';
 import { createListenedCache } from '../lib/listened-cache.js';
+import { instrumentMaterializers, instrumentPlaid, instrumentWebhooks } from '../metrics/instrument.js';
+import { noMetrics, type MetricsRecorder } from '../metrics/metrics.js';
 import { createAccountsService, type ItemHealthCache } from './accounts/service.js';
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createAnalyticsService } from './analytics/service.js';
@@ -28,6 +30,7 @@ function createServices(
     Config,
     'jwtSecretKey' | 'jwtTtlSeconds' | 'publicUrl' | 'authTokenCacheSeconds' | 'freshnessCacheSeconds'
   >,
+  metrics: MetricsRecorder = noMetrics,
 ) {
   const repositories = createRepositories(db);
   // Serves nothing until a revocation listener is up (buildApp starts one); the worker and the CLI never
@@ -59,7 +62,7 @@ function createServices(
       cursors: createCursorCodec(config.jwtSecretKey),
     }),
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
-    materializers: createAnalyticsMaterializers({ db, repositories }),
+    materializers: instrumentMaterializers(createAnalyticsMaterializers({ db, repositories }), metrics),
     repositories,
   };
 }
@@ -73,6 +76,8 @@ export interface PipelineDeps {
   /** Defaults to a cipher over config.encryptionKeyBase64. */
   cipher?: AccessTokenCipher;
   logger?: Logger;
+  /** Where sync runs, Plaid errors, webhooks and refreshes are counted (src/metrics); default: nowhere. */
+  metrics?: MetricsRecorder;
 }
 
 /** The Plaid pipeline's services (linking, items, sync, webhooks) over the core services' repositories. */
@@ -83,13 +88,17 @@ function createPipelineServices(
   deps: PipelineDeps,
 ) {
   const cipher = deps.cipher ?? accessTokenCipherFromKeys(config.encryptionKeyBase64);
+  const metrics = deps.metrics ?? noMetrics;
+  // Every failed Plaid call, whoever made it, counted by its error code.
+  const plaid = instrumentPlaid(deps.plaid, metrics);
   return {
     sync: createSyncService({
       db,
       repositories: core.repositories,
-      plaid: deps.plaid,
+      plaid,
       cipher,
       materializers: core.materializers,
+      metrics,
       ...(deps.logger ? { logger: deps.logger } : {}),
     }),
     syncRequests: createSyncRequestsService({
@@ -104,11 +113,11 @@ function createPipelineServices(
       linking: createItemLinking({
         db,
         repositories: core.repositories,
-        plaid: deps.plaid,
+        plaid,
         cipher,
         ...(deps.logger ? { logger: deps.logger } : {}),
       }),
-      plaid: deps.plaid,
+      plaid,
       cipher,
       jobs: deps.jobs,
       materializers: core.materializers,
@@ -116,16 +125,19 @@ function createPipelineServices(
       ...(deps.logger ? { logger: deps.logger } : {}),
     }),
     // Plaid webhooks: receive (HTTP route) and process (job worker); one verifier, keys cached by kid.
-    webhooks: createWebhookService({
-      db,
-      repositories: core.repositories,
-      plaid: deps.plaid,
-      cipher,
-      jobs: deps.jobs,
-      materializers: core.materializers,
-      ...(deps.logger ? { logger: deps.logger } : {}),
-    }),
-    plaid: deps.plaid,
+    webhooks: instrumentWebhooks(
+      createWebhookService({
+        db,
+        repositories: core.repositories,
+        plaid,
+        cipher,
+        jobs: deps.jobs,
+        materializers: core.materializers,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      }),
+      metrics,
+    ),
+    plaid,
     jobs: deps.jobs,
     cipher,
   };
@@ -155,7 +167,7 @@ export function composeServices(
   config: CoreConfig | (CoreConfig & PipelineConfig),
   edges?: PipelineDeps,
 ): Services | AppServices {
-  const core = createServices(db, config);
+  const core = createServices(db, config, edges?.metrics);
   if (!edges) return core;
   // The overloads give the pipeline's settings whenever its edges are given.
   return { ...core, ...createPipelineServices(db, config as CoreConfig & PipelineConfig, core, edges) };

@@ -27,6 +27,7 @@ import {
   mapSecurity,
   mapTransaction,
 } from '../../plaid/mappers.js';
+import type { MetricsRecorder } from '../../metrics/metrics.js';
 import type { AnalyticsMaterializers, RefreshOutcome } from '../analytics/materializers.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
 import { linkedSyncProducts, plaidProductsOf, syncPlan } from './products.js';
@@ -63,6 +64,8 @@ export interface SyncServiceDeps {
   materializers: Pick<AnalyticsMaterializers, 'refreshUserAnalytics'>;
   now?: () => Date;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Each product's run counted and timed (src/metrics); default: nowhere. */
+  metrics?: Pick<MetricsRecorder, 'syncRun'>;
 }
 
 export interface ProductRunResult {
@@ -128,6 +131,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   const { items, syncRuns: runs, syncData: data } = deps.repositories ?? createRepositories(deps.db);
   const now = deps.now ?? (() => new Date());
   const { plaid } = deps;
+  const secondsSince = (start: Date) => (now().getTime() - start.getTime()) / 1000;
 
   /** Calls Plaid, keeps the request id and the raw payload (import step). */
   async function call<T>(
@@ -348,6 +352,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         ...(counts.cursorAfter !== undefined ? { cursorAfter: counts.cursorAfter } : {}),
         plaidRequestIds: ctx.requestIds,
       });
+      deps.metrics?.syncRun(product, 'succeeded', secondsSince(startedAt), counts);
       return { product, runId, status: 'succeeded', ...counts };
     } catch (error) {
       await Promise.allSettled(ctx.payloadWrites);
@@ -360,6 +365,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         plaidRequestIds: ctx.requestIds,
         error: described,
       });
+      deps.metrics?.syncRun(product, status, secondsSince(startedAt));
       const log = status === 'skipped' ? deps.logger?.info : deps.logger?.warn;
       log?.call(
         deps.logger,

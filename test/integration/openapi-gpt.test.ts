@@ -5,7 +5,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GPT_LIMITS } from '../../src/http/plugins/openapi-gpt.js';
+import { GPT_LIMITS, GPT_OPERATIONS } from '../../src/http/plugins/openapi-gpt.js';
 import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -133,6 +133,8 @@ describe('GET /openapi.gpt.json', () => {
       );
     }
     expect(keys).not.toContain('DELETE /v1/items/{id}');
+    // Every operation the profile names exists (a renamed operationId would silently drop out).
+    expect(ops.map((o) => o.op.operationId).sort()).toEqual(Object.keys(GPT_OPERATIONS).sort());
   });
 
   it('derives every operation from /openapi.json: same path, method, operationId and response fields', () => {

@@ -1,7 +1,9 @@
+import type { z } from 'zod';
 import type { ApiTokenRow, ApiTokensRepository } from '../../db/repositories/api-tokens.js';
 import type { UsersRepository } from '../../db/repositories/users.js';
 import type { ApiTokenScope } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
+import type { apiTokenSchema } from '../../http/schemas/tokens.js';
 import {
   hashAccessToken,
   isWellFormedAccessToken,
@@ -29,16 +31,8 @@ export interface Principal {
 /** The resources a bearer token is presented to: the REST API, or the MCP endpoint. */
 export type ResourceKind = keyof OAuthResources;
 
-export interface ApiTokenView {
-  id: string;
-  name: string;
-  prefix: string;
-  scope: ApiTokenScope;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+/** A personal access token as the API shows it: the `ApiToken` schema's type (http/schemas/tokens.ts). */
+export type ApiTokenView = z.output<typeof apiTokenSchema>;
 
 export function toApiTokenView(row: ApiTokenRow): ApiTokenView {
   return {

@@ -1,12 +1,11 @@
+import type { z } from 'zod';
 import { errors } from '../../errors/catalog.js';
+import type { userSchema } from '../../http/schemas/users.js';
 import type { UserRow, UsersRepository } from '../../db/repositories/users.js';
 import { generatePassword, hashPassword } from '../auth/passwords.js';
 
-export interface UserView {
-  id: string;
-  email: string;
-  created_at: string;
-}
+/** A user as the API shows it: the `User` schema (src/http/schemas/users.ts) is its type. */
+export type UserView = z.output<typeof userSchema>;
 
 export function toUserView(user: UserRow): UserView {
   return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };

@@ -122,7 +122,7 @@ const PARAMETER_HELP: Readonly<Record<string, { description?: string; example?: 
   },
   limit: { description: 'How many rows per page', example: 25 },
   cursor: { description: 'next_cursor of the previous answer, to get the next page (same filters)' },
-  interval: { description: 'Length of each period: day, week or month', example: 'month' },
+  interval: { description: 'Length of each period (one of the listed values)', example: 'month' },
   include_pending: { description: 'true: count pending transactions too (default false)', example: 'false' },
   detailed: { example: 'false' },
 };

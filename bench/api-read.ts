@@ -10,7 +10,9 @@ import { createBenchDatabase, load, startService } from './harness.js';
 /**
  * The read API on PostgreSQL at scale: 500 users with 1,000 transactions each, plus one heavy user with
  * 100,000 transactions over five years. Data is generated in SQL (seeded), analytics materialized the
- * way the sync pipeline will, then the service runs in its own process under autocannon.
+ * way the sync pipeline will, then the service runs in its own process under autocannon. The heavy user's
+ * questions are asked through REST, then the same ones through MCP (`tools/call` of search_transactions and
+ * get_net_worth on /mcp with a personal access token), so the two figures sit side by side.
  */
 const USERS = 500;
 const PER_USER = 1_000;
@@ -246,7 +248,37 @@ async function measureReads(
         servicePid: service.child.pid,
       });
     }
+
+    // The same questions through MCP (tools/call on /mcp, as an assistant asks them), beside REST.
+    const mcpHeaders = { ...headers, accept: 'application/json, text/event-stream' };
+    const mcpTargets: [string, string, unknown][] = [
+      ['REST net worth, 5 years, default interval', `/v1/net-worth?start_date=${fiveYearsAgo}`, undefined],
+      ['MCP search_transactions (limit 50)', '/mcp', toolCall('search_transactions', { limit: 50 })],
+      ['MCP get_net_worth, 5 years', '/mcp', toolCall('get_net_worth', { start_date: fiveYearsAgo })],
+    ];
+    for (const [label, path, body] of mcpTargets) {
+      const res = await fetch(`${service.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: body === undefined ? headers : { ...mcpHeaders, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (res.status !== 200 || text.includes('"isError":true') || text.includes('"error":'))
+        throw new Error(`${label} answered ${res.status}: ${text.slice(0, 500)}`);
+    }
+    for (const [label, path, body] of mcpTargets) {
+      await load(label, `${service.url}${path}`, body === undefined ? headers : mcpHeaders, {
+        durationSeconds,
+        servicePid: service.child.pid,
+        ...(body === undefined ? {} : { postJson: body }),
+      });
+    }
   } finally {
     await service.stop();
   }
+}
+
+/** A JSON-RPC `tools/call` as a stateless MCP client sends it. */
+function toolCall(name: string, args: Record<string, unknown>) {
+  return { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } };
 }

@@ -22,12 +22,24 @@ export async function load(
   name: string,
   url: string,
   headers: Record<string, string>,
-  options: { connections?: number; durationSeconds?: number; servicePid?: number } = {},
+  options: {
+    connections?: number;
+    durationSeconds?: number;
+    servicePid?: number;
+    /** A POST with this JSON body (an MCP tools/call), instead of a GET. */
+    postJson?: unknown;
+  } = {},
 ): Promise<LoadResult> {
   const before = options.servicePid ? cpuSample(options.servicePid) : undefined;
   const result = await autocannon({
     url,
-    headers,
+    ...(options.postJson === undefined
+      ? { headers }
+      : {
+          method: 'POST' as const,
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(options.postJson),
+        }),
     connections: options.connections ?? 10,
     duration: options.durationSeconds ?? 10,
   });

@@ -35,7 +35,7 @@ import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
 import { itemRoutes } from './http/routes/items.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
-import { mcpRoutes, personalAccessTokensOnly } from './http/routes/mcp.js';
+import { mcpRoutes } from './http/routes/mcp.js';
 import { plaidLinkRoutes } from './http/routes/plaid-link.js';
 import { plaidWebhookRoutes } from './http/routes/plaid-webhook.js';
 import { healthRoutes } from './http/routes/system/health.js';
@@ -186,7 +186,8 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   // PUBLIC_URL/mcp: the MCP server (src/mcp/); `authenticate` decides which tokens it accepts.
   await app.register(mcpRoutes, {
     publicUrl: config.publicUrl,
-    authenticate: personalAccessTokensOnly(services.auth),
+    // Personal access tokens and OAuth access tokens for PUBLIC_URL/mcp (not /v1 ones, not session JWTs).
+    authenticate: (bearer) => services.auth.authenticateMcp(bearer),
     tools: { ...services, publicUrl: config.publicUrl },
     bodyLimit: config.bodyLimitBytes,
   });

@@ -33,7 +33,7 @@ function layout(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} · Finance API</title>
 <link rel="stylesheet" href="${PAGES_CSS_PATH}">
 </head>

@@ -1,20 +1,13 @@
+import type { z } from 'zod';
+import type { freshnessSchema } from '../../http/schemas/common.js';
 import type { ItemHealthRow } from '../../db/repositories/items.js';
 
 /** Data older than this, or from an item that needs its owner, is reported as stale. */
 export const STALE_AFTER_MS = 36 * 60 * 60 * 1000;
 
-export interface ItemFreshness {
-  item_id: string;
-  institution_name: string | null;
-  status: ItemHealthRow['status'];
-  last_synced_at: string | null;
-  stale: boolean;
-}
-
-export interface Freshness {
-  stale: boolean;
-  items: ItemFreshness[];
-}
+/** The `freshness` member of every read answer: the type of its schema (src/http/schemas/common.ts). */
+export type Freshness = z.output<typeof freshnessSchema>;
+export type ItemFreshness = Freshness['items'][number];
 
 export function isStale(item: Pick<ItemHealthRow, 'status' | 'lastSyncedAt'>, now: Date): boolean {
   return (

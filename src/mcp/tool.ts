@@ -79,6 +79,7 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType>(tool: ToolD
           outputSchema: tool.output,
           annotations: { title: tool.title, ...tool.annotations },
         },
+        // The SDK types the callback from its own schema generics; ours is typed from the zod schema.
         (async (args: z.output<I>): Promise<CallToolResult> => {
           if (!caller.scopes.includes(tool.scope))
             return toolError(
@@ -87,7 +88,10 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType>(tool: ToolD
                 `reconnect with the '${tool.scope}' scope (or a personal access token with scope ${tool.scope}).`,
             );
           try {
-            const result = toolResult(await tool.run(args, caller));
+            // Through the output schema (the REST one): the REST fields, nothing the domain added.
+            const result = toolResult(
+              tool.output.parse(await tool.run(args, caller)) as Record<string, unknown>,
+            );
             const size = resultChars(result);
             if (size > RESULT_BUDGET_CHARS) {
               log.warn({ tool: tool.name, size }, 'tool answer over the budget');

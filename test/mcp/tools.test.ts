@@ -350,6 +350,29 @@ describe.each(databaseKinds())('MCP tools on %s', (kind) => {
       expect(text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
   });
 
+  it('answers protocol-level mistakes the JSON-RPC way, never with a 500', async () => {
+    const headers = {
+      authorization: `Bearer ${alice.token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const garbage = await fetch(`${h.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: '{"jsonrpc": "2.0", "id": 1,',
+    });
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    // The 2025 standalone stream and session deletion: this endpoint keeps no sessions.
+    expect((await fetch(`${h.url}/mcp`, { headers })).status).toBe(405);
+    expect((await fetch(`${h.url}/mcp`, { method: 'DELETE', headers })).status).toBe(405);
+    const unknown = await client.callTool({ name: 'transfer_money', arguments: {} }).then(
+      (result) => toolErrorOf(result),
+      (error: Error) => error.message,
+    );
+    expect(unknown).toMatch(/transfer_money/);
+  });
+
   describe('authentication and DNS-rebinding protection', () => {
     const initialize = {
       jsonrpc: '2.0',

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { AccountView } from '../../domain/accounts/service.js';
-import type { TransactionView } from '../../domain/transactions/service.js';
 import { errors } from '../../errors/catalog.js';
 import { accountSchema } from '../../http/routes/accounts.js';
 import { holdingsResponse } from '../../http/routes/holdings.js';
@@ -13,6 +11,9 @@ import { defineTool, MONEY_RULES, READ_ONLY } from '../tool.js';
 
 /** Matches per kind of record in one search answer. */
 export const SEARCH_MATCHES_PER_KIND = 10;
+
+type AccountView = z.output<typeof accountSchema>;
+type TransactionView = z.output<typeof transactionSchema>;
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ID_PATTERNS = {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ItemView } from '../../domain/items/service.js';
 import { itemSchema } from '../../http/routes/items.js';
 import { runSchema, runView, triggeredSchema, triggeredView } from '../../http/routes/sync.js';
 import { envelopeShape } from '../../http/schemas/common.js';
@@ -9,6 +8,8 @@ import { defineTool, MONEY_RULES, READ_ONLY } from '../tool.js';
 
 /** The latest ledger rows shown with the items. */
 export const SYNC_STATUS_RUNS = 10;
+
+type ItemView = z.output<typeof itemSchema>;
 
 const itemId = z.uuid({ message: 'expected an item id (UUID)' });
 

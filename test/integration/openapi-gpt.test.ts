@@ -27,6 +27,7 @@ interface Operation {
   parameters?: Parameter[];
   security?: Record<string, string[]>[];
   responses: Record<string, Json>;
+  requestBody?: Json;
   'x-openai-isConsequential'?: boolean;
 }
 interface Document {
@@ -184,12 +185,20 @@ describe('GET /openapi.gpt.json', () => {
     expect(transactions).not.toContain('account_id');
   });
 
-  it('marks every non-GET with x-openai-isConsequential (a sync: true)', () => {
+  it('marks every non-GET with x-openai-isConsequential (a sync: true) and gives its body an example', () => {
     for (const { method, key, op } of operationsOf(doc)) {
       if (method === 'get') continue;
       expect(typeof op['x-openai-isConsequential'], key).toBe('boolean');
     }
     expect(doc.paths['/v1/sync/trigger']!.post!['x-openai-isConsequential']).toBe(true);
+    // Their request bodies come with an example.
+    for (const { method, key, op } of operationsOf(doc)) {
+      if (method === 'get' || !op.requestBody) continue;
+      expect(
+        (op.requestBody.content as Record<string, Json>)['application/json']?.example,
+        key,
+      ).toBeDefined();
+    }
   });
 
   it('offers a personal access token (bearer) and OAuth authorization code with read and write', () => {

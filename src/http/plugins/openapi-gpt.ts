@@ -23,6 +23,8 @@ interface GptOperation {
   scope: 'read' | 'write';
   /** Only for non-GET operations: does ChatGPT ask the person before calling it. */
   consequential?: boolean;
+  /** The example of its JSON request body, when it has one. */
+  bodyExample?: unknown;
   /** Query parameters left out of the profile (replaced by a form a GPT can send). */
   omitParameters?: readonly string[];
 }
@@ -91,6 +93,8 @@ export const GPT_OPERATIONS: Readonly<Record<string, GptOperation>> = {
   triggerSync: {
     scope: 'write',
     consequential: true,
+    // Empty: every item. An item_id in the example would be copied as is.
+    bodyExample: {},
     description:
       'Ask for a fresh sync of all linked institutions (or one item_id) now. Answers 202 at once; the data ' +
       'updates within a minute or two. Only when the person asks for fresh data.',
@@ -217,6 +221,9 @@ export function gptActionsDocument(source: OpenApiDocument, options: { publicUrl
       };
       if (out.parameters && (out.parameters as unknown[]).length === 0) delete out.parameters;
       if (method !== 'get') out['x-openai-isConsequential'] = gpt.consequential ?? true;
+      const body = isObject(operation.requestBody) ? operation.requestBody.content : undefined;
+      const json = isObject(body) ? body['application/json'] : undefined;
+      if (isObject(json) && gpt.bodyExample !== undefined) json.example = gpt.bodyExample;
       (paths[path] ??= {})[method] = out;
     }
   }

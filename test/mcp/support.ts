@@ -4,12 +4,14 @@
  * Link session → our exchange) and synced by the real sync service, and the official MCP client.
  */
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildEmulatorApp } from '../../src/emulator/index.js';
 import type { AppDeps } from '../../src/app.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { createPlaidClient } from '../../src/plaid/client.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -46,6 +48,8 @@ export interface McpHarness {
   url: string;
   jobs: ReturnType<typeof recordingQueue>;
   emulator: FastifyInstance;
+  /** Every line the app logged (at debug level). */
+  logLines: string[];
   newPerson(options?: { link?: string[] }): Promise<Person>;
   rest<T>(token: string, path: string): Promise<T>;
   close(): Promise<void>;
@@ -70,7 +74,17 @@ export async function startMcpHarness(
     timeoutMs: 10_000,
   });
   const jobs = recordingQueue();
-  const t = await buildTestApp(kind, { PUBLIC_URL, ...env }, undefined, { plaid, jobs });
+  const logLines: string[] = [];
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString('utf8'));
+        done();
+      },
+    }),
+  );
+  const t = await buildTestApp(kind, { PUBLIC_URL, ...env }, logger, { plaid, jobs });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
 
@@ -113,6 +127,7 @@ export async function startMcpHarness(
     url,
     jobs,
     emulator,
+    logLines,
     async newPerson(options = {}) {
       const { user } = await newUser(t.app);
       const person: Person = {

@@ -373,6 +373,22 @@ describe.each(databaseKinds())('MCP tools on %s', (kind) => {
     expect(unknown).toMatch(/transfer_money/);
   });
 
+  it('logs no token, email, merchant or query text of the MCP traffic', async () => {
+    const merchant = 'Merchant-Secret-Needle';
+    toolErrorOf(await call('search_transactions', { merchant, min_amount: '12345.67', q: 'x'.repeat(201) }));
+    structuredOf(await call('search_transactions', { merchant, min_amount: '12345.67' }));
+    await fetch(`${h.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      body: `{"jsonrpc": "2.0", "method": "${merchant}`,
+    });
+    const email = (await h.t.app.services.repositories.users.findById(alice.id))!.email;
+    const logs = h.logLines.join('');
+    expect(logs).toContain('"userId"');
+    for (const secret of [alice.token, alice.readToken, bob.token, email, merchant, '12345.67'])
+      expect(logs.includes(secret), secret).toBe(false);
+  });
+
   describe('authentication and DNS-rebinding protection', () => {
     const initialize = {
       jsonrpc: '2.0',

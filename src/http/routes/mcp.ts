@@ -68,12 +68,13 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteOptions> = async (app, option
     },
     {
       maxRequestBodySize: options.bodyLimit,
-      onerror: (error) => app.log.warn({ err: error, component: 'mcp' }, 'MCP request refused or failed'),
+      // Its name only: the SDK's messages can quote the request (a JSON parse error quotes the body).
+      onerror: (error) => app.log.info({ error: error.name, component: 'mcp' }, 'MCP request refused'),
     },
   );
   const node = toNodeHandler(handler, {
     maxRequestBodySize: options.bodyLimit,
-    onerror: (error) => app.log.error({ err: error, component: 'mcp' }, 'MCP handler failed'),
+    onerror: (error) => app.log.error({ error: error.name, component: 'mcp' }, 'MCP handler failed'),
   });
   app.addHook('onClose', async () => {
     await handler.close();

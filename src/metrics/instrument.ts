@@ -92,14 +92,20 @@ export function countCacheLookups<V>(
   };
 }
 
-/** The job queue's jobs by queue and state (pg-boss's own table), read at each scrape. */
+/**
+ * The job queue's jobs by queue and state (pg-boss's own tables), read at each scrape: every queue and
+ * state, with 0 where there is none, so that an empty queue is a 0 on the dashboard rather than no line.
+ */
 export function queueCountsOf(db: Database): () => Promise<QueueCount[]> {
   return async () => {
     const rows = await selectRows<{ queue: string; state: string; count: number | string }>(
       db,
-      sql`select name as queue, state::text as state, count(*)::int as count from pgboss.job
-          where state in ('created', 'retry', 'active', 'failed') group by name, state`,
-    );
+      sql`select q.name as queue, s.state, count(j.id)::int as count
+          from pgboss.queue q
+          cross join (values ('created'), ('retry'), ('active'), ('failed')) as s(state)
+          left join pgboss.job j on j.name = q.name and j.state::text = s.state
+          group by q.name, s.state`,
+    ).catch(() => []); // no queue schema yet (the queue never started on this database): no queue lines
     return rows.map((row) => ({ queue: row.queue, state: row.state, count: Number(row.count) }));
   };
 }

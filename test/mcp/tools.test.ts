@@ -286,6 +286,12 @@ describe.each(databaseKinds())('MCP tools on %s', (kind) => {
     expect(byKind('holding')).toContainEqual(holdings.positions[0]);
     const transactions = byKind('transaction');
     expect(transactions.length).toBeGreaterThan(0);
+    // A sentence that matches nothing whole still finds the merchant it names.
+    const merchant = (transactions[0]!.merchant_name ?? transactions[0]!.name) as string;
+    const sentence = await answer<{ results: { id: string; title: string }[] }>('search', {
+      query: `how much at ${merchant.split(' ')[0]} recently`,
+    });
+    expect(sentence.results.some((r) => r.id.startsWith('transaction:'))).toBe(true);
     await carolClient.close();
     const restTransactions = await h.rest<{ data: Rows }>(
       carol.token,

@@ -105,6 +105,22 @@ export function searchFetchTools(deps: McpToolDeps) {
     throw errors.notFound('transaction', id);
   }
 
+  /**
+   * Transactions whose name or merchant holds the query; for a sentence that matches nothing whole
+   * ("coffee last month"), its longest words one at a time (three at most), until one matches.
+   */
+  async function transactionsMatching(userId: string, query: string) {
+    const words = [...new Set(query.split(/\s+/).filter((w) => w.length >= 3))]
+      .sort((a, b) => b.length - a.length)
+      .slice(0, 3);
+    let page = await deps.transactions.list(userId, { q: query }, { limit: SEARCH_MATCHES_PER_KIND });
+    for (const word of words.length > 1 ? words : []) {
+      if (page.data.length > 0) break;
+      page = await deps.transactions.list(userId, { q: word }, { limit: SEARCH_MATCHES_PER_KIND });
+    }
+    return page;
+  }
+
   return [
     defineTool({
       name: 'search',
@@ -124,7 +140,7 @@ export function searchFetchTools(deps: McpToolDeps) {
         const [envelope, accounts, transactions, holdings, series] = await Promise.all([
           deps.accounts.envelope(userId),
           deps.accounts.list(userId),
-          deps.transactions.list(userId, { q: query }, { limit: SEARCH_MATCHES_PER_KIND }),
+          transactionsMatching(userId, query),
           deps.analytics.holdings(userId),
           deps.analytics.recurring(userId),
         ]);

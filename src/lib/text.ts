@@ -122,3 +122,16 @@ export function jsonbSafe<T>(value: T): T {
   }
   return value;
 }
+
+/** `\u0000` escapes in JSON text, not preceded by an escaped backslash (`\\u0000` is a backslash and "u0000"). */
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * A value as JSON text that PostgreSQL's jsonb accepts: jsonb refuses U+0000 (SQLSTATE 22P05), so each
+ * NUL escape becomes U+FFFD. For large raw payloads: one serialization (the one the driver would do
+ * anyway) and a scan of its text, instead of jsonbSafe's walk of every value.
+ */
+export function jsonbText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.includes('\\u0000') ? text.replace(NUL_ESCAPE, '$1\\ufffd') : text;
+}

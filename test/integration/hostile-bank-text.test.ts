@@ -8,10 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { Products } from 'plaid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../src/domain/sync/queue.js';
+import { selectRows } from '../../src/db/client.js';
 import { buildEmulatorApp, parseFixture } from '../../src/emulator/index.js';
 import { addDays, formatDate } from '../../src/lib/dates.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -290,15 +292,23 @@ describe.each(databaseKinds())('hostile text from a bank, through the pipeline (
     }
   });
 
-  // KNOWN GAP (issue 12 report): the raw Plaid responses kept in plaid_payloads (jsonb) are stored as
-  // Plaid sent them, and jsonb refuses U+0000 (22P05): one NUL in a bank's memo fails the item's syncs
-  // (\`fatal\`). Our rows are safe (the mappers clean text and jsonbSafe the \`raw\` columns); the payload
-  // store (src/db/repositories/sync-data.ts, sync-runs.ts savePayload) needs jsonbSafe too.
-  it.fails('syncs an item whose bank sends U+0000 in a memo', async () => {
+  // jsonb refuses U+0000 (22P05): the raw Plaid responses kept in plaid_payloads are stored with each NUL
+  // as U+FFFD (lib/text.ts jsonbText), so one NUL in a bank's memo does not fail the item's syncs.
+  it('syncs an item whose bank sends U+0000 in a memo', async () => {
     await emulatorControl(emulatorUrl)('POST', '/__emulator/items/item_hostile/transactions', {
       transactions: [{ account_id: 'acc_hostile_checking', amount: 1, name: 'NUL\u0000BYTE' }],
     });
     const synced = await t.app.services.sync.syncItem(linked!.userId, linked!.itemId, { trigger: 'manual' });
     expect(synced.status).toBe('succeeded');
+    // Served cleaned (the NUL, a control character, removed) …
+    const res = await t.app.inject({ url: '/v1/transactions?limit=100', headers: bearer(linked!.token) });
+    const names = (res.json() as { data: { name: string }[] }).data.map((row) => row.name);
+    expect(names).toContain('NULBYTE');
+    // … and kept raw with the NUL as U+FFFD, the one change jsonb forces.
+    const [stored] = await selectRows<{ n: number }>(
+      t.database.handle.db,
+      sql`select count(*)::int as n from plaid_payloads where payload::text like ${'%NUL\ufffdBYTE%'}`,
+    );
+    expect(stored!.n).toBe(1);
   });
 });

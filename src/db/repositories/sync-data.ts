@@ -2,6 +2,7 @@ import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { batches } from '../batches.js';
 import type { Database } from '../client.js';
+import { jsonbText } from '../../lib/text.js';
 import {
   accounts,
   balanceSnapshots,
@@ -256,7 +257,10 @@ export function createSyncDataRepository(db: Database) {
             }
           },
           async savePayload(payload) {
-            await tx.insert(plaidPayloads).values(payload).onConflictDoNothing();
+            await tx
+              .insert(plaidPayloads)
+              .values({ ...payload, payload: sql`${jsonbText(payload.payload)}::jsonb` })
+              .onConflictDoNothing();
           },
         };
         const result = await work(session);

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { plaidPayloads, syncRuns } from '../schema/index.js';
+import { jsonbText } from '../../lib/text.js';
 
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type SyncProduct = SyncRunRow['product'];
@@ -185,7 +186,8 @@ export function createSyncRunsRepository(db: Database) {
           syncRunId: input.syncRunId,
           endpoint: input.endpoint,
           requestId: input.requestId,
-          payload: input.payload,
+          // As JSON text with NULs replaced: a bank's U+0000 must not fail the sync (jsonb refuses it).
+          payload: sql`${jsonbText(input.payload)}::jsonb`,
         })
         .onConflictDoNothing();
     },

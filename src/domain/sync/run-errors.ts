@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import { loggedDatabaseError, withoutStatement } from '../../db/errors.js';
 import { CursorMovedError } from '../../db/repositories/sync-data.js';
+import { cleanOptionalUntrustedText, cleanUntrustedText, UNTRUSTED_TEXT_LIMITS } from '../../lib/text.js';
 import {
   classifyPlaidError,
   isPlaidApiError,
@@ -182,8 +183,9 @@ export function readSyncRunError(stored: unknown): SyncRunError | null {
       status: num(e.status),
       errorType,
       errorCode,
-      errorMessage: str(e.errorMessage) ?? '',
-      displayMessage: str(e.displayMessage),
+      // Plaid's messages may quote a bank's text: served as untrusted text, like every bank field.
+      errorMessage: cleanUntrustedText(str(e.errorMessage) ?? '', UNTRUSTED_TEXT_LIMITS.description),
+      displayMessage: cleanOptionalUntrustedText(str(e.displayMessage), UNTRUSTED_TEXT_LIMITS.description),
       requestId: str(e.requestId),
       endpoint: str(e.endpoint) ?? '',
       action:

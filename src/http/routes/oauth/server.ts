@@ -54,14 +54,20 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
   // a client sent (our own x-forwarded-* headers replace any the request carried).
   provider.proxy = true;
 
-  const handOver = (request: FastifyRequest, reply: FastifyReply, url?: string) => {
-    reply.hijack();
+  /** The request as the library must see it: at PUBLIC_URL's scheme and host (its cookies' flags). */
+  const asPublic = (request: FastifyRequest) => {
     const raw = request.raw;
     for (const header of ['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-for', 'x-forwarded-port']) {
       delete raw.headers[header];
     }
     raw.headers['x-forwarded-proto'] = secure ? 'https' : 'http';
     raw.headers['x-forwarded-host'] = new URL(publicUrl).host;
+    return raw;
+  };
+
+  const handOver = (request: FastifyRequest, reply: FastifyReply, url?: string) => {
+    reply.hijack();
+    const raw = asPublic(request);
     if (url) raw.url = url;
     for (const [name, value] of Object.entries(pageSecurityHeaders())) reply.raw.setHeader(name, value);
     reply.raw.setHeader('x-request-id', request.id);
@@ -146,7 +152,7 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
     reply: FastifyReply,
   ): Promise<InteractionDetails | undefined> => {
     try {
-      const details = await provider.interactionDetails(request.raw, reply.raw);
+      const details = await provider.interactionDetails(asPublic(request), reply.raw);
       if (details.uid === request.params.uid) return details;
     } catch {
       // falls through: unknown, expired or another browser's interaction
@@ -269,7 +275,7 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
           );
         }
         const returnTo = await provider.interactionResult(
-          request.raw,
+          asPublic(request),
           reply.raw,
           { login: { accountId } },
           { mergeWithLastSubmission: false },
@@ -316,7 +322,7 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
           if (missingOidc?.length) grant.addOIDCScope(missingOidc.join(' '));
           result = { consent: { grantId: await grant.save() } };
         }
-        const returnTo = await provider.interactionResult(request.raw, reply.raw, result, {
+        const returnTo = await provider.interactionResult(asPublic(request), reply.raw, result, {
           mergeWithLastSubmission: true,
         });
         return reply.headers(pageSecurityHeaders(formActions)).redirect(returnTo, 303);

@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { FACTORY_PASSWORD, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import type { DatabaseKind, TestDatabase } from '../helpers/database.js';
+import type { Logger } from '../../src/lib/logger.js';
 
 /** A free loopback port (the app's PUBLIC_URL must name the port it listens on). */
 export async function freePort(): Promise<number> {
@@ -25,7 +26,7 @@ export interface ListeningApp extends TestApp {
 export async function listeningApp(
   kind: DatabaseKind,
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; port?: number } = {},
+  options: { database?: TestDatabase; port?: number; logger?: Logger } = {},
 ): Promise<ListeningApp> {
   const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -37,7 +38,7 @@ export async function listeningApp(
       OAUTH_REGISTRATION_RATE_LIMIT_PER_MINUTE: '1000',
       ...env,
     },
-    undefined,
+    options.logger,
     options.database ? { database: options.database } : {},
   );
   await t.app.listen({ host: '127.0.0.1', port });

@@ -54,6 +54,27 @@ describe.each(databaseKinds())('OAuth metadata documents on %s', (kind) => {
     }
   });
 
+  it('answers browser-based clients across origins: metadata documents and a token endpoint preflight', async () => {
+    const origin = 'https://inspector.example';
+    for (const path of [
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-authorization-server',
+    ]) {
+      const response = await fetch(`${t.baseUrl}${path}`, { headers: { origin } });
+      expect(['*', origin], path).toContain(response.headers.get('access-control-allow-origin'));
+    }
+    const preflight = await fetch(`${t.baseUrl}/oauth/token`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+
   it('publishes only public signing keys', async () => {
     const response = await fetch(`${t.baseUrl}/oauth/jwks`);
     expect(response.status).toBe(200);

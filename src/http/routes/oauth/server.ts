@@ -116,7 +116,11 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
     ['/.well-known/oauth-protected-resource/v1', resources.rest],
   ] as const) {
     app.get(path, { schema: { hide: true } }, async (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=3600').send(resourceMetadata(resource)),
+      reply
+        .header('cache-control', 'public, max-age=3600')
+        // Public documents: browser-based MCP clients read them from other origins.
+        .header('access-control-allow-origin', '*')
+        .send(resourceMetadata(resource)),
     );
   }
 

@@ -34,6 +34,7 @@ import { recurringRoutes } from './http/routes/recurring.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
 import { itemRoutes } from './http/routes/items.js';
+import { liabilityRoutes } from './http/routes/liabilities.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { plaidLinkRoutes } from './http/routes/plaid-link.js';
@@ -144,6 +145,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(oauthRoutes, { config, services, logger: app.log as Logger });
   await app.register(meRoutes, { users: services.users });
   await app.register(accountRoutes, { accounts: services.accounts });
+  await app.register(liabilityRoutes, { liabilities: services.liabilities, accounts: services.accounts });
   // Rendered read answers, kept while this process hears every change of the data they come from.
   const readCache = createReadCache(config.readCacheSeconds);
   countCacheLookups('read_answers', readCache, appMetrics.recorder);

@@ -16,6 +16,7 @@ import { createOAuthService } from './oauth/service.js';
 import { accessTokenCipherFromKeys, type AccessTokenCipher } from './items/access-token-cipher.js';
 import { createItemLinking } from './items/item-linking.js';
 import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
+import { createLiabilitiesService } from './liabilities/service.js';
 import { createSyncRequestsService } from './sync/requests.js';
 import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
@@ -62,6 +63,10 @@ function createServices(
       cursors: createCursorCodec(config.jwtSecretKey),
     }),
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
+    liabilities: createLiabilitiesService({
+      liabilities: repositories.liabilities,
+      accounts: repositories.accounts,
+    }),
     materializers: instrumentMaterializers(createAnalyticsMaterializers({ db, repositories }), metrics),
     repositories,
   };

@@ -4,6 +4,7 @@ import { createAnalyticsRepository } from './analytics.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
 import { createItemsRepository } from './items.js';
+import { createLiabilitiesRepository } from './liabilities.js';
 import { createOAuthRepository } from './oauth.js';
 import { createReadModelRepository } from './read-model.js';
 import { createSyncDataRepository } from './sync-data.js';
@@ -25,6 +26,7 @@ export function createRepositories(db: Database) {
     itemLocks: createItemLocksRepository(db),
     accounts: createAccountsRepository(db),
     transactions: createTransactionsRepository(db),
+    liabilities: createLiabilitiesRepository(db),
     analytics: createAnalyticsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),

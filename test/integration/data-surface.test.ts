@@ -1,0 +1,223 @@
+/**
+ * The data surface's reads (issue 13) against ground truth: an item linked through the emulator with the
+ * official Plaid client (our Link exchange, a real sync), then every answer held against the figures the
+ * emulator itself serves (its /liabilities/get and its ground truth), computed here without our code, on
+ * both databases. Cross-user ids are 404 and bad input a 400 naming the field.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { APR, CreditCardLiability, LiabilitiesObject, MortgageLiability, StudentLoan } from 'plaid';
+import { Products } from 'plaid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobQueue } from '../../src/domain/sync/queue.js';
+import { buildEmulatorApp, type GroundTruth } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
+import { bearer, newAccessToken, newUser } from '../factories/users.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { databaseKinds } from '../helpers/database.js';
+import { emulatorControl } from '../helpers/emulator-control.js';
+
+const CLIENT_ID = 'data-surface-client';
+const SECRET = 'data-surface-secret-7d8e9f0a';
+
+/**
+ * A JSON number as the API writes decimals: rounded to 4 places (our columns' scale), at least 2 shown.
+ * The emulator's amounts are cents and its rates have at most 3 decimals, so toFixed(4) is exact here.
+ */
+function decimal(value: number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const text = value
+    .toFixed(4)
+    .replace(/(\.\d\d\d?)0+$/, '$1')
+    .replace(/(\.\d\d)0$/, '$1');
+  return text === '-0.00' ? '0.00' : text;
+}
+
+/** What GET /v1/liabilities must say of one Plaid liability object (owed and paid positive). */
+function expectedLiability(
+  kind: 'credit' | 'mortgage' | 'student',
+  plaid: CreditCardLiability | MortgageLiability | StudentLoan,
+  truth: GroundTruth,
+) {
+  const account = truth.accounts.find((a) => a.account_id === plaid.account_id)!;
+  const p = plaid as Partial<CreditCardLiability & MortgageLiability & StudentLoan>;
+  const aprs: APR[] = p.aprs ?? [];
+  const purchase = aprs.find((a) => a.apr_type === 'purchase_apr') ?? aprs[0];
+  return {
+    kind,
+    account_name: account.name,
+    mask: account.mask,
+    currency: account.balances.iso_currency_code,
+    // Plaid reports a credit or loan balance as the positive amount owed: exactly our sign here.
+    balance_owed: decimal(account.balances.current),
+    credit_limit: decimal(account.balances.limit),
+    interest_rate_percentage: decimal(
+      kind === 'credit'
+        ? purchase?.apr_percentage
+        : kind === 'mortgage'
+          ? p.interest_rate?.percentage
+          : p.interest_rate_percentage,
+    ),
+    interest_rate_type: kind === 'mortgage' ? (p.interest_rate?.type ?? null) : null,
+    aprs: aprs.map((a) => ({
+      type: a.apr_type,
+      percentage: decimal(a.apr_percentage),
+      balance_subject_to_apr: decimal(a.balance_subject_to_apr),
+      interest_charge_amount: decimal(a.interest_charge_amount),
+    })),
+    last_statement_balance: decimal(p.last_statement_balance),
+    last_statement_issue_date: p.last_statement_issue_date ?? null,
+    minimum_payment_amount: decimal(kind === 'mortgage' ? p.next_monthly_payment : p.minimum_payment_amount),
+    next_payment_due_date: p.next_payment_due_date ?? null,
+    last_payment_amount: decimal(p.last_payment_amount),
+    last_payment_date: p.last_payment_date ?? null,
+    is_overdue: p.is_overdue ?? null,
+    past_due_amount: decimal(p.past_due_amount),
+    origination_principal_amount: decimal(p.origination_principal_amount),
+    origination_date: p.origination_date ?? null,
+    outstanding_interest_amount: decimal(p.outstanding_interest_amount),
+    payoff_date: (kind === 'student' ? p.expected_payoff_date : p.maturity_date) ?? null,
+    escrow_balance: decimal(p.escrow_balance),
+    has_pmi: p.has_pmi ?? null,
+    ytd_interest_paid: decimal(p.ytd_interest_paid),
+    ytd_principal_paid: decimal(p.ytd_principal_paid),
+  };
+}
+
+function expectedLiabilities(liabilities: LiabilitiesObject, truth: GroundTruth) {
+  return [
+    ...(liabilities.credit ?? []).map((l) => expectedLiability('credit', l, truth)),
+    ...(liabilities.mortgage ?? []).map((l) => expectedLiability('mortgage', l, truth)),
+    ...(liabilities.student ?? []).map((l) => expectedLiability('student', l, truth)),
+  ].sort((a, b) => (a.kind + a.account_name < b.kind + b.account_name ? -1 : 1));
+}
+
+type Problem = { code: string; status: number; errors?: { field: string }[] };
+
+describe.each(databaseKinds())('the data surface, against the emulator (%s)', (kind) => {
+  let emulator: FastifyInstance;
+  let control: ReturnType<typeof emulatorControl>;
+  let plaid: PlaidClient;
+  let t: TestApp;
+  const jobs: JobQueue = {
+    enqueueSync: async (request) => ({ itemId: request.itemId, jobId: 'job', absorbed: false, runIds: [] }),
+    async enqueueWebhook() {},
+  };
+  /** The person who linked the item, and another one. */
+  let owner: { userId: string; token: string; itemId: string; plaidItemId: string };
+  let other: { token: string };
+
+  const get = async <T>(token: string, url: string, status = 200) => {
+    const res = await t.app.inject({ url, headers: bearer(token) });
+    expect(res.statusCode, `${url}: ${res.body}`).toBe(status);
+    return res.json<T>();
+  };
+  const truthOf = () => control<GroundTruth>('GET', `/__emulator/items/${owner.plaidItemId}/ground-truth`);
+
+  beforeAll(async () => {
+    emulator = await buildEmulatorApp({ clientId: CLIENT_ID, secret: SECRET, rateLimits: false });
+    await emulator.listen({ host: '127.0.0.1', port: 0 });
+    const emulatorUrl = `http://127.0.0.1:${(emulator.server.address() as AddressInfo).port}`;
+    control = emulatorControl(emulatorUrl);
+    await control('POST', '/__emulator/webhooks/drop', { enabled: true });
+    plaid = createPlaidClient({
+      basePath: emulatorUrl,
+      clientId: CLIENT_ID,
+      secret: SECRET,
+      timeoutMs: 10_000,
+    });
+    t = await buildTestApp(kind, {}, createLogger('error'), { plaid, jobs });
+
+    const { user } = await newUser(t.app, { email: `owner-${randomUUID()}@example.com` });
+    const { token } = await newAccessToken(t.app, user.id, { scope: 'write' });
+    const { public_token } = await plaid.sandboxPublicTokenCreate({
+      institution_id: 'ins_109508',
+      initial_products: [Products.Transactions, Products.Investments, Products.Liabilities],
+      options: { override_username: 'user_good', override_password: 'pass_good' },
+    });
+    const exchanged = await t.app.inject({
+      method: 'POST',
+      url: '/v1/plaid/item/public-token/exchange',
+      headers: bearer(token),
+      payload: { public_token },
+    });
+    expect(exchanged.statusCode, exchanged.body).toBe(201);
+    const itemId = exchanged.json<{ item: { id: string } }>().item.id;
+    const synced = await t.app.services.sync.syncItem(user.id, itemId, { trigger: 'link' });
+    expect(synced.status, JSON.stringify(synced.products)).toBe('succeeded');
+    const state = await control<{ items: { item_id: string; removed: boolean }[] }>(
+      'GET',
+      '/__emulator/state',
+    );
+    const plaidItemId = state.items.find((i) => !i.removed)!.item_id;
+    owner = { userId: user.id, token, itemId, plaidItemId };
+
+    const second = await newUser(t.app, { email: `other-${randomUUID()}@example.com` });
+    other = { token: (await newAccessToken(t.app, second.user.id, { scope: 'read' })).token };
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await emulator?.close();
+  });
+
+  describe('GET /v1/liabilities', () => {
+    type Answer = {
+      data: (ReturnType<typeof expectedLiability> & {
+        account: { id: string; item_id: string; name: string; mask: string | null; currency: string };
+        updated_at: string;
+      })[];
+      freshness: { items: { item_id: string }[] };
+    };
+    const comparable = (answer: Answer) =>
+      answer.data.map(({ account, updated_at: _updatedAt, ...rest }) => ({
+        ...rest,
+        account_name: account.name,
+        mask: account.mask,
+        currency: account.currency,
+      }));
+
+    it("equals the emulator's /liabilities/get, field by field, with what is owed positive", async () => {
+      const state = await control<{ items: { item_id: string; access_tokens: string[] }[] }>(
+        'GET',
+        '/__emulator/state',
+      );
+      const accessToken = state.items.find((i) => i.item_id === owner.plaidItemId)!.access_tokens[0]!;
+      const source = await plaid.liabilitiesGet({ access_token: accessToken });
+      const truth = await truthOf();
+      const expected = expectedLiabilities(source.liabilities, truth);
+      expect(expected.map((l) => l.kind).sort()).toEqual(['credit', 'mortgage', 'student']);
+
+      const answer = await get<Answer>(owner.token, '/v1/liabilities');
+      expect(comparable(answer)).toEqual(expected);
+      // Every figure owed is positive (the emulator's card carries a balance; loans are owed).
+      for (const l of answer.data) expect(Number(l.balance_owed)).toBeGreaterThan(0);
+      expect(answer.data.every((l) => l.account.item_id === owner.itemId)).toBe(true);
+      expect(answer.freshness.items.map((i) => i.item_id)).toEqual([owner.itemId]);
+      // Plaid's free text (a loan's name, a servicer's address) is never served.
+      expect(JSON.stringify(answer)).not.toMatch(/Consolidation|Relaxation Road|Cameron Road/);
+    });
+
+    it("filters by account_id; another person's account is 404, bad ids 400 naming the field", async () => {
+      const all = await get<Answer>(owner.token, '/v1/liabilities');
+      const card = all.data.find((l) => l.kind === 'credit')!;
+      const one = await get<Answer>(owner.token, `/v1/liabilities?account_id=${card.account.id}`);
+      expect(one.data).toEqual([card]);
+
+      const accounts = await get<{ data: { id: string; type: string }[] }>(owner.token, '/v1/accounts');
+      const checking = accounts.data.find((a) => a.type === 'depository')!;
+      expect((await get<Answer>(owner.token, `/v1/liabilities?account_id=${checking.id}`)).data).toEqual([]);
+
+      const missing = await get<Problem>(other.token, `/v1/liabilities?account_id=${card.account.id}`, 404);
+      expect(missing.code).toBe('NOT_FOUND');
+      expect((await get<Answer>(other.token, '/v1/liabilities')).data).toEqual([]);
+      for (const bad of ['account_id=nope', 'account_id=', 'kind=credit']) {
+        const problem = await get<Problem>(owner.token, `/v1/liabilities?${bad}`, 400);
+        expect(problem.errors?.map((e) => e.field)).toContain(
+          bad.startsWith('kind') ? 'query.kind' : 'query.account_id',
+        );
+      }
+    });
+  });
+});

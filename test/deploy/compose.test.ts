@@ -102,6 +102,14 @@ describe('docker-compose.yml', () => {
       expect(service!.env_file, name).toEqual([{ path: '.env', required: false }]);
     }
     expect(parseEnv({ ...filled, ...serviceEnvironment(api!, filled) }).raw.JOBS_IN_PROCESS).toBe(false);
+    // Worker metrics only with their token: both set in .env, or neither.
+    const metricsVars = { ...filled, METRICS_TOKEN: 'm'.repeat(32), WORKER_METRICS_PORT: '9464' };
+    const workerRaw = parseEnv({ ...metricsVars, ...serviceEnvironment(worker!, metricsVars) }).raw;
+    expect([workerRaw.WORKER_METRICS_PORT, workerRaw.METRICS_TOKEN]).toEqual([9464, 'm'.repeat(32)]);
+    const portOnly = { ...filled, WORKER_METRICS_PORT: '9464' };
+    expect(() => parseEnv({ ...portOnly, ...serviceEnvironment(worker!, portOnly) })).toThrow(
+      /METRICS_TOKEN/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { oauthRecords, oauthSigningKeys } from '../schema/index.js';
 
@@ -89,7 +89,7 @@ export function createOAuthRepository(db: Database) {
     async deleteExpired(now: Date, graceMs: number): Promise<number> {
       const rows = await db
         .delete(oauthRecords)
-        .where(sql`${oauthRecords.expiresAt} < ${new Date(now.getTime() - graceMs)}`)
+        .where(lt(oauthRecords.expiresAt, new Date(now.getTime() - graceMs)))
         .returning({ id: oauthRecords.id });
       return rows.length;
     },

@@ -142,6 +142,40 @@ describe.each(databaseKinds())('OAuth tokens on %s', (kind) => {
     await expect(mcpAuth(pat.token)).resolves.toMatchObject({ kind: 'access_token', scopes: ['read'] });
   });
 
+  it('/mcp over HTTP: 401 with the resource-metadata challenge for a session JWT and a /v1 token; an /mcp token initializes', async () => {
+    const mcp = await tokensFor(t, { resource: `${t.baseUrl}/mcp` });
+    const rest = await tokensFor(t, { resource: `${t.baseUrl}/v1`, email: mcp.email });
+    const session = await t.app.services.auth.login(mcp.email, FACTORY_PASSWORD);
+    const initialize = (token: string) =>
+      fetch(`${t.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 'oauth-test', version: '1.0.0' },
+          },
+        }),
+      });
+    for (const refused of [session.token, rest.tokens.access_token]) {
+      const response = await initialize(refused);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain(
+        `resource_metadata="${t.baseUrl}/.well-known/oauth-protected-resource/mcp"`,
+      );
+    }
+    const accepted = await initialize(mcp.tokens.access_token);
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+  });
+
   it('refuses tampered, expired, foreign-key and alg-none tokens; a token we sign correctly passes', async () => {
     const { tokens, userId, clientId } = await tokensFor(t, { resource: `${t.baseUrl}/mcp` });
     const [h, p, s] = tokens.access_token.split('.');

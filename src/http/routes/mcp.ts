@@ -7,7 +7,7 @@ import {
   validateOriginHeader,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
-import type { AuthService, Principal } from '../../domain/auth/service.js';
+import type { Principal } from '../../domain/auth/service.js';
 import { isAppError } from '../../errors/app-error.js';
 import { errors } from '../../errors/catalog.js';
 import type { Logger } from '../../lib/logger.js';
@@ -22,18 +22,6 @@ export const MCP_SCOPES = 'read write';
 
 /** Resolves a bearer token to a principal for the MCP resource, or throws a 401 AppError. */
 export type McpAuthenticate = (bearer: string) => Promise<Principal>;
-
-/**
- * Until OAuth access tokens for PUBLIC_URL/mcp are verified here: personal access tokens (`fapat_…`)
- * only. A session JWT (or any other token the REST API accepts) is not a token of this resource: refused.
- */
-export function personalAccessTokensOnly(auth: Pick<AuthService, 'authenticate'>): McpAuthenticate {
-  return async (bearer) => {
-    const principal = await auth.authenticate(bearer);
-    if (principal.kind !== 'access_token') throw errors.invalidToken('Not a token of /mcp.');
-    return principal;
-  };
-}
 
 export interface McpRouteOptions {
   /** PUBLIC_URL: the resource is PUBLIC_URL/mcp; Host and Origin must name it (or loopback). */

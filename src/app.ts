@@ -35,6 +35,7 @@ import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
 import { itemRoutes } from './http/routes/items.js';
 import { liabilityRoutes } from './http/routes/liabilities.js';
+import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { plaidLinkRoutes } from './http/routes/plaid-link.js';
@@ -146,6 +147,10 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(meRoutes, { users: services.users });
   await app.register(accountRoutes, { accounts: services.accounts });
   await app.register(liabilityRoutes, { liabilities: services.liabilities, accounts: services.accounts });
+  await app.register(investmentTransactionRoutes, {
+    investments: services.investments,
+    accounts: services.accounts,
+  });
   // Rendered read answers, kept while this process hears every change of the data they come from.
   const readCache = createReadCache(config.readCacheSeconds);
   countCacheLookups('read_answers', readCache, appMetrics.recorder);

@@ -17,6 +17,7 @@ import { accessTokenCipherFromKeys, type AccessTokenCipher } from './items/acces
 import { createItemLinking } from './items/item-linking.js';
 import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
 import { createLiabilitiesService } from './liabilities/service.js';
+import { createInvestmentsService } from './investments/service.js';
 import { createSyncRequestsService } from './sync/requests.js';
 import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
@@ -66,6 +67,10 @@ function createServices(
     liabilities: createLiabilitiesService({
       liabilities: repositories.liabilities,
       accounts: repositories.accounts,
+    }),
+    investments: createInvestmentsService({
+      investmentTransactions: repositories.investmentTransactions,
+      cursors: createCursorCodec(config.jwtSecretKey),
     }),
     materializers: instrumentMaterializers(createAnalyticsMaterializers({ db, repositories }), metrics),
     repositories,

@@ -5,11 +5,13 @@
  * both databases. Cross-user ids are 404 and bad input a 400 naming the field.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { APR, CreditCardLiability, LiabilitiesObject, MortgageLiability, StudentLoan } from 'plaid';
 import { Products } from 'plaid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectRows } from '../../src/db/client.js';
 import type { JobQueue } from '../../src/domain/sync/queue.js';
 import { buildEmulatorApp, type GroundTruth } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -93,6 +95,23 @@ function expectedLiabilities(liabilities: LiabilitiesObject, truth: GroundTruth)
     ...(liabilities.student ?? []).map((l) => expectedLiability('student', l, truth)),
   ].sort((a, b) => (a.kind + a.account_name < b.kind + b.account_name ? -1 : 1));
 }
+
+/** Our ids of the rows that came from Plaid's ids (the figures themselves come from the emulator). */
+async function idMaps(t: TestApp, userId: string) {
+  const db = t.database.handle.db;
+  const rows = async (query: ReturnType<typeof sql>) =>
+    new Map((await selectRows<{ plaid: string; id: string }>(db, query)).map((r) => [r.plaid, r.id]));
+  return {
+    transactions: await rows(
+      sql`select plaid_investment_transaction_id as plaid, id from investment_transactions where user_id = ${userId}`,
+    ),
+    accounts: await rows(sql`select plaid_account_id as plaid, id from accounts where user_id = ${userId}`),
+    securities: await rows(sql`select plaid_security_id as plaid, id from securities`),
+  };
+}
+
+/** A quantity or price as the API writes them: the shortest decimal, no trailing zeros. */
+const quantity = (value: number) => (Object.is(value, -0) ? '0' : String(value));
 
 type Problem = { code: string; status: number; errors?: { field: string }[] };
 
@@ -217,6 +236,158 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
         expect(problem.errors?.map((e) => e.field)).toContain(
           bad.startsWith('kind') ? 'query.kind' : 'query.account_id',
         );
+      }
+    });
+  });
+
+  describe('GET /v1/investment-transactions', () => {
+    type Row = {
+      id: string;
+      account_id: string;
+      date: string;
+      name: string;
+      type: string;
+      subtype: string | null;
+      security: { id: string; ticker: string | null; name: string | null; type: string | null } | null;
+      quantity: string;
+      price: string;
+      amount: string;
+      fees: string | null;
+      currency: string;
+    };
+    type Page = { data: Row[]; next_cursor: string | null };
+
+    /** Every investment transaction of the emulator as the API must show it, newest first. */
+    async function expectedRows() {
+      const truth = await truthOf();
+      const ids = await idMaps(t, owner.userId);
+      const securities = new Map(truth.securities.map((s) => [s.security_id, s]));
+      return truth.investment_transactions
+        .map((p) => ({
+          id: ids.transactions.get(p.investment_transaction_id)!,
+          account_id: ids.accounts.get(p.account_id)!,
+          date: p.date,
+          name: p.name,
+          type: p.type as string,
+          subtype: (p.subtype as string | null) ?? null,
+          security: p.security_id
+            ? {
+                id: ids.securities.get(p.security_id)!,
+                ...(securities.has(p.security_id)
+                  ? {
+                      ticker: securities.get(p.security_id)!.ticker_symbol,
+                      name: securities.get(p.security_id)!.name,
+                      type: securities.get(p.security_id)!.type,
+                    }
+                  : { ticker: expect.anything(), name: expect.anything(), type: expect.anything() }),
+              }
+            : null,
+          quantity: quantity(p.quantity),
+          price: quantity(p.price),
+          amount: decimal(-p.amount)!, // Plaid: positive = cash out; ours: negative = cash out
+          fees: decimal(p.fees),
+          currency: p.iso_currency_code ?? p.unofficial_currency_code ?? 'XXX',
+        }))
+        .sort((a, b) => (a.date !== b.date ? (a.date < b.date ? 1 : -1) : a.id < b.id ? 1 : -1));
+    }
+
+    /** Every page of a query, following next_cursor. */
+    async function allPages(token: string, query: string, limit: number) {
+      const rows: Row[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const url = `/v1/investment-transactions?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page: Page = await get<Page>(token, url);
+        expect(page.data.length).toBeLessThanOrEqual(limit);
+        rows.push(...page.data);
+        cursor = page.next_cursor;
+        pages += 1;
+      } while (cursor && pages < 100);
+      return { rows, pages };
+    }
+
+    it("equals the emulator's investment transactions, newest first, page by page", async () => {
+      const expected = await expectedRows();
+      expect(expected.length).toBeGreaterThan(10);
+      expect(new Set(expected.map((r) => r.type)).size).toBeGreaterThan(1);
+      const { rows, pages } = await allPages(owner.token, 'start_date=1900-01-01', 7);
+      expect(pages).toBe(Math.ceil(expected.length / 7));
+      expect(rows).toEqual(expected);
+      expect(rows.map((r) => r.subtype)).toEqual(expected.map((r) => r.subtype));
+    });
+
+    it('filters by account, security, type, subtype and dates like the ground truth', async () => {
+      const expected = await expectedRows();
+      const sample = expected.find((r) => r.security)!;
+      const dates = [...new Set(expected.map((r) => r.date))].sort();
+      const middle = dates[Math.floor(dates.length / 2)]!;
+      const cases: [string, (r: (typeof expected)[number]) => boolean][] = [
+        [`account_id=${sample.account_id}`, (r) => r.account_id === sample.account_id],
+        [`account_ids=${sample.account_id},${randomUUID()}`, (r) => r.account_id === sample.account_id],
+        [`security_id=${sample.security!.id}`, (r) => r.security?.id === sample.security!.id],
+        [`type=${sample.type}`, (r) => r.type === sample.type],
+        [`subtype=${encodeURIComponent(sample.subtype!)}`, (r) => r.subtype === sample.subtype],
+        [`start_date=${middle}`, (r) => r.date >= middle],
+        [`end_date=${middle}&type=${sample.type}`, (r) => r.date <= middle && r.type === sample.type],
+      ];
+      for (const [query, keep] of cases) {
+        const want = expected.filter(keep);
+        expect(want.length, query).toBeGreaterThan(0);
+        expect((await allPages(owner.token, query, 5)).rows, query).toEqual(want);
+      }
+    });
+
+    it("shows nothing of another person's; refuses foreign cursors and bad input naming the field", async () => {
+      const expected = await expectedRows();
+      const other_ = await get<Page>(
+        other.token,
+        `/v1/investment-transactions?account_id=${expected[0]!.account_id}`,
+      );
+      expect(other_.data).toEqual([]);
+      expect((await get<Page>(other.token, '/v1/investment-transactions')).data).toEqual([]);
+
+      const first = await get<Page>(owner.token, '/v1/investment-transactions?limit=2');
+      expect(first.next_cursor).toBeTruthy();
+      const cursor = encodeURIComponent(first.next_cursor!);
+      const stolen = await get<Problem>(
+        other.token,
+        `/v1/investment-transactions?limit=2&cursor=${cursor}`,
+        400,
+      );
+      expect(stolen.errors?.map((e) => e.field)).toEqual(['query.cursor']);
+      const otherQuery = await get<Problem>(
+        owner.token,
+        `/v1/investment-transactions?type=buy&limit=2&cursor=${cursor}`,
+        400,
+      );
+      expect(otherQuery.errors?.map((e) => e.field)).toEqual(['query.cursor']);
+      // A cursor of GET /v1/transactions is not one of this resource.
+      const tx = await get<{ next_cursor: string }>(owner.token, '/v1/transactions?limit=1');
+      const crossed = await get<Problem>(
+        owner.token,
+        `/v1/investment-transactions?limit=1&cursor=${encodeURIComponent(tx.next_cursor)}`,
+        400,
+      );
+      expect(crossed.errors?.map((e) => e.field)).toEqual(['query.cursor']);
+
+      for (const [query, field] of [
+        ['account_id=nope', 'query.account_id'],
+        ['account_ids=a,b', 'query.account_ids.0'],
+        ['security_id=1', 'query.security_id'],
+        ['type=dividend', 'query.type'],
+        ['subtype=DROP%20TABLE', 'query.subtype'],
+        ['start_date=2024-02-30', 'query.start_date'],
+        ['start_date=2024-03-01&end_date=2024-02-01', 'query.end_date'],
+        ['limit=0', 'query.limit'],
+        ['limit=501', 'query.limit'],
+        ['sort=asc', 'query.sort'],
+      ]) {
+        const problem = await get<Problem>(owner.token, `/v1/investment-transactions?${query}`, 400);
+        expect(
+          problem.errors?.map((e) => e.field),
+          query,
+        ).toContain(field);
       }
     });
   });

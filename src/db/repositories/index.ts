@@ -3,6 +3,7 @@ import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
+import { createInvestmentTransactionsRepository } from './investment-transactions.js';
 import { createItemsRepository } from './items.js';
 import { createLiabilitiesRepository } from './liabilities.js';
 import { createOAuthRepository } from './oauth.js';
@@ -27,6 +28,7 @@ export function createRepositories(db: Database) {
     accounts: createAccountsRepository(db),
     transactions: createTransactionsRepository(db),
     liabilities: createLiabilitiesRepository(db),
+    investmentTransactions: createInvestmentTransactionsRepository(db),
     analytics: createAnalyticsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),

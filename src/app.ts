@@ -35,6 +35,7 @@ import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
 import { itemRoutes } from './http/routes/items.js';
 import { liabilityRoutes } from './http/routes/liabilities.js';
+import { accountBalanceRoutes } from './http/routes/account-balances.js';
 import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
 import { mcpRoutes } from './http/routes/mcp.js';
@@ -146,6 +147,10 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(oauthRoutes, { config, services, logger: app.log as Logger });
   await app.register(meRoutes, { users: services.users });
   await app.register(accountRoutes, { accounts: services.accounts });
+  await app.register(accountBalanceRoutes, {
+    balances: services.accountBalances,
+    accounts: services.accounts,
+  });
   await app.register(liabilityRoutes, { liabilities: services.liabilities, accounts: services.accounts });
   await app.register(investmentTransactionRoutes, {
     investments: services.investments,

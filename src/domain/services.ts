@@ -18,6 +18,7 @@ import { createItemLinking } from './items/item-linking.js';
 import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
 import { createLiabilitiesService } from './liabilities/service.js';
 import { createInvestmentsService } from './investments/service.js';
+import { createAccountBalancesService } from './accounts/balances.js';
 import { createSyncRequestsService } from './sync/requests.js';
 import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
@@ -68,6 +69,7 @@ function createServices(
       liabilities: repositories.liabilities,
       accounts: repositories.accounts,
     }),
+    accountBalances: createAccountBalancesService({ balances: repositories.accountBalances }),
     investments: createInvestmentsService({
       investmentTransactions: repositories.investmentTransactions,
       cursors: createCursorCodec(config.jwtSecretKey),

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../src/db/client.js';
 import type { JobQueue } from '../../src/domain/sync/queue.js';
 import { buildEmulatorApp, type GroundTruth } from '../../src/emulator/index.js';
+import { addDays, formatDate } from '../../src/lib/dates.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
@@ -389,6 +390,104 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
           query,
         ).toContain(field);
       }
+    });
+  });
+
+  describe('GET /v1/accounts/{id}/balances', () => {
+    type History = {
+      account_id: string;
+      currency: string;
+      interval: string;
+      data: { date: string; balance: string; estimated: boolean }[];
+    };
+    const units = (value: number) => BigInt(Math.round(value * 100)); // the emulator's amounts are cents
+    const fromCents = (cents: bigint) => {
+      const negative = cents < 0n;
+      const abs = negative ? -cents : cents;
+      const text = `${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+      return negative && abs !== 0n ? `-${text}` : text;
+    };
+
+    /** Day by day from the emulator: today's balance (our sign), walked back through posted amounts. */
+    async function expectedDays(plaidAccountId: string, start: string, today: string) {
+      const truth = await truthOf();
+      const account = truth.accounts.find((a) => a.account_id === plaidAccountId)!;
+      const owed = account.type === 'credit' || account.type === 'loan';
+      const current = units(account.balances.current!) * (owed ? -1n : 1n);
+      const posted = truth.transactions.filter((p) => p.account_id === plaidAccountId && !p.pending);
+      const first = posted.map((p) => p.date).sort()[0] ?? today;
+      const days: History['data'] = [];
+      for (let d = first > start ? first : start; d <= today; d = addDays(d, 1)) {
+        // Plaid: positive = money out; the balance at the end of d lacks what was posted after d.
+        const later = posted
+          .filter((p) => p.date > d && p.date <= today)
+          .reduce((sum, p) => sum - units(p.amount), 0n);
+        days.push({ date: d, balance: fromCents(current - later), estimated: d !== today });
+      }
+      return days;
+    }
+
+    it('walks back from the snapshot like the ground truth, per day and per month, for every account type', async () => {
+      const today = formatDate(new Date());
+      const start = addDays(today, -120);
+      const ids = await idMaps(t, owner.userId);
+      const truth = await truthOf();
+      const chosen = ['depository', 'credit', 'loan'].map((type) =>
+        truth.accounts.find((a) => a.type === type)!,
+      );
+      for (const account of chosen) {
+        const id = ids.accounts.get(account.account_id)!;
+        const expected = await expectedDays(account.account_id, start, today);
+        expect(expected.length, account.type).toBeGreaterThan(30);
+        const daily = await get<History>(
+          owner.token,
+          `/v1/accounts/${id}/balances?start_date=${start}&end_date=${today}`,
+        );
+        expect(daily).toMatchObject({
+          account_id: id,
+          currency: account.balances.iso_currency_code,
+          interval: 'day',
+        });
+        expect(daily.data, account.type).toEqual(expected);
+
+        const monthly = await get<History>(
+          owner.token,
+          `/v1/accounts/${id}/balances?start_date=${start}&end_date=${today}&interval=month`,
+        );
+        const lastOfMonth = expected.filter(
+          (d, i) => expected[i + 1]?.date.slice(0, 7) !== d.date.slice(0, 7),
+        );
+        expect(monthly.data, account.type).toEqual(lastOfMonth);
+      }
+      // The default range: the 90 days ending today (fewer when less is known).
+      const checking = ids.accounts.get(chosen[0]!.account_id)!;
+      const byDefault = await get<History>(owner.token, `/v1/accounts/${checking}/balances`);
+      expect(byDefault.data).toEqual(await expectedDays(chosen[0]!.account_id, addDays(today, -89), today));
+    });
+
+    it("is 404 for another person's account and 400 naming the field for bad input", async () => {
+      const accounts = await get<{ data: { id: string }[] }>(owner.token, '/v1/accounts');
+      const id = accounts.data[0]!.id;
+      expect((await get<Problem>(other.token, `/v1/accounts/${id}/balances`, 404)).code).toBe('NOT_FOUND');
+      expect((await get<Problem>(owner.token, `/v1/accounts/${randomUUID()}/balances`, 404)).code).toBe(
+        'NOT_FOUND',
+      );
+      for (const [query, field] of [
+        ['interval=year', 'query.interval'],
+        ['start_date=2024-02-30', 'query.start_date'],
+        ['start_date=2024-03-01&end_date=2024-02-01', 'query.end_date'],
+        ['start_date=1900-01-01&end_date=2199-12-31', 'query.start_date'],
+        ['start_date=1900-01-01', 'query.start_date'],
+        ['foo=1', 'query.foo'],
+      ]) {
+        const problem = await get<Problem>(owner.token, `/v1/accounts/${id}/balances?${query}`, 400);
+        expect(
+          problem.errors?.map((e) => e.field),
+          query,
+        ).toContain(field);
+      }
+      const badId = await get<Problem>(owner.token, '/v1/accounts/nope/balances', 400);
+      expect(badId.errors?.map((e) => e.field)).toContain('path.id');
     });
   });
 });

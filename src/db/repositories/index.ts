@@ -1,4 +1,5 @@
 import type { Database } from '../client.js';
+import { createAccountBalancesRepository } from './account-balances.js';
 import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
 import { createApiTokensRepository } from './api-tokens.js';
@@ -29,6 +30,7 @@ export function createRepositories(db: Database) {
     transactions: createTransactionsRepository(db),
     liabilities: createLiabilitiesRepository(db),
     investmentTransactions: createInvestmentTransactionsRepository(db),
+    accountBalances: createAccountBalancesRepository(db),
     analytics: createAnalyticsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),

@@ -67,10 +67,13 @@ export function errorResult(tool: string, error: unknown, log: Logger): CallTool
 
 /** Wraps a definition: scope check, errors as tool errors, the answer as structuredContent plus its text. */
 export function defineTool<I extends z.ZodType, O extends z.ZodType>(tool: ToolDefinition<I, O>): McpTool {
+  // The output schema as JSON Schema, converted once per process instead of once per request: each
+  // request registers the tool on a new server, and tools/call hands this conversion to the wire codec.
+  let outputSchemaJson: Record<string, unknown> | undefined;
   return {
     name: tool.name,
     register(server, caller, log) {
-      server.registerTool(
+      const registered = server.registerTool(
         tool.name,
         {
           title: tool.title,
@@ -106,6 +109,8 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType>(tool: ToolD
           }
         }) as never,
       );
+      if (outputSchemaJson) registered.outputSchemaJson = outputSchemaJson;
+      else outputSchemaJson = registered.outputSchemaJson;
     },
   };
 }

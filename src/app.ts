@@ -36,6 +36,7 @@ import { transactionRoutes } from './http/routes/transactions.js';
 import { itemRoutes } from './http/routes/items.js';
 import { liabilityRoutes } from './http/routes/liabilities.js';
 import { accountBalanceRoutes } from './http/routes/account-balances.js';
+import { transactionDetailRoutes } from './http/routes/transaction-detail.js';
 import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
 import { mcpRoutes } from './http/routes/mcp.js';
@@ -165,6 +166,10 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     transactions: services.transactions,
     accounts: services.accounts,
     readCache,
+  });
+  await app.register(transactionDetailRoutes, {
+    detail: services.transactionDetail,
+    accounts: services.accounts,
   });
   await app.register(holdingRoutes, {
     analytics: services.analytics,

@@ -23,6 +23,7 @@ import { createSyncRequestsService } from './sync/requests.js';
 import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
 import { createTransactionsService } from './transactions/service.js';
+import { createTransactionDetailService } from './transactions/detail.js';
 import { createUsersService } from './users/service.js';
 import { createWebhookService } from './webhooks/service.js';
 
@@ -70,6 +71,7 @@ function createServices(
       accounts: repositories.accounts,
     }),
     accountBalances: createAccountBalancesService({ balances: repositories.accountBalances }),
+    transactionDetail: createTransactionDetailService({ detail: repositories.transactionDetail }),
     investments: createInvestmentsService({
       investmentTransactions: repositories.investmentTransactions,
       cursors: createCursorCodec(config.jwtSecretKey),

@@ -490,4 +490,92 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
       expect(badId.errors?.map((e) => e.field)).toContain('path.id');
     });
   });
+
+  // Last: it advances the emulator's clock.
+  describe('GET /v1/transactions/{id}', () => {
+    type Tx = {
+      id: string;
+      amount: string;
+      date: string;
+      name: string;
+      pending: boolean;
+      transfer_pair_id: string | null;
+      category: { primary: string | null; detailed: string | null };
+    };
+    type Detail = Tx & {
+      plaid_category: { primary: string | null; detailed: string | null; confidence: string | null };
+      transfer_counterpart: Tx | null;
+      pending_transaction_id: string | null;
+      pending_predecessor: Tx | null;
+    };
+    const transactionIds = async () =>
+      new Map(
+        (
+          await selectRows<{ plaid: string; id: string }>(
+            t.database.handle.db,
+            sql`select plaid_transaction_id as plaid, id from transactions where user_id = ${owner.userId}`,
+          )
+        ).map((r) => [r.id, r.plaid]),
+      );
+    const expectLikeTruth = (detail: Detail, plaid: GroundTruth['transactions'][number]) =>
+      expect(detail).toMatchObject({
+        date: plaid.date,
+        amount: decimal(-plaid.amount),
+        pending: plaid.pending,
+        plaid_category: {
+          primary: plaid.personal_finance_category?.primary ?? null,
+          detailed: plaid.personal_finance_category?.detailed ?? null,
+          confidence: plaid.personal_finance_category?.confidence_level ?? null,
+        },
+        pending_transaction_id: plaid.pending_transaction_id ?? null,
+      });
+
+    it('is the transaction as the emulator has it, with the other leg of a transfer', async () => {
+      const truth = new Map((await truthOf()).transactions.map((p) => [p.transaction_id, p]));
+      const plaidIdOf = await transactionIds();
+      const list = await get<{ data: Tx[] }>(owner.token, '/v1/transactions?limit=500');
+      const leg = list.data.find((tx) => tx.transfer_pair_id)!;
+      expect(leg, 'the emulator pays its card from checking').toBeDefined();
+      const detail = (await get<{ data: Detail }>(owner.token, `/v1/transactions/${leg.id}`)).data;
+      expectLikeTruth(detail, truth.get(plaidIdOf.get(leg.id)!)!);
+      const pair = list.data.find((tx) => tx.id === leg.transfer_pair_id)!;
+      expect(detail.transfer_counterpart).toEqual(pair);
+      expect(detail.transfer_counterpart!.transfer_pair_id).toBe(leg.id);
+      expect(decimal(-Number(detail.transfer_counterpart!.amount))).toBe(detail.amount);
+      // Every transaction of a page answers as the list shows it, and as the emulator has it.
+      for (const tx of list.data.slice(0, 20)) {
+        const one = (await get<{ data: Detail }>(owner.token, `/v1/transactions/${tx.id}`)).data;
+        expect(one).toMatchObject(tx);
+        expectLikeTruth(one, truth.get(plaidIdOf.get(tx.id)!)!);
+      }
+
+      expect((await get<Problem>(other.token, `/v1/transactions/${leg.id}`, 404)).code).toBe('NOT_FOUND');
+      expect((await get<Problem>(owner.token, `/v1/transactions/${randomUUID()}`, 404)).code).toBe(
+        'NOT_FOUND',
+      );
+      const bad = await get<Problem>(owner.token, '/v1/transactions/nope', 400);
+      expect(bad.errors?.map((e) => e.field)).toContain('path.id');
+    });
+
+    it('names the pending transaction a posted one came from', async () => {
+      await control('POST', '/__emulator/clock/advance', { days: 5 });
+      const synced = await t.app.services.sync.syncItem(owner.userId, owner.itemId, { trigger: 'manual' });
+      expect(synced.status, JSON.stringify(synced.products)).toBe('succeeded');
+      const truth = (await truthOf()).transactions;
+      const posted = truth.filter((p) => p.pending_transaction_id);
+      expect(posted.length, 'pending transactions posted in 5 days').toBeGreaterThan(0);
+      const plaidIdOf = await transactionIds();
+      const ourIdOf = new Map([...plaidIdOf].map(([id, plaid]) => [plaid, id]));
+      for (const plaid of posted) {
+        const detail = (
+          await get<{ data: Detail }>(owner.token, `/v1/transactions/${ourIdOf.get(plaid.transaction_id)}`)
+        ).data;
+        expectLikeTruth(detail, plaid);
+        const pendingStillThere = truth.find((p) => p.transaction_id === plaid.pending_transaction_id);
+        if (pendingStillThere)
+          expect(detail.pending_predecessor?.id).toBe(ourIdOf.get(pendingStillThere.transaction_id));
+        else expect(detail.pending_predecessor).toBeNull();
+      }
+    });
+  });
 });

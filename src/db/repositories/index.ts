@@ -12,6 +12,7 @@ import { createReadModelRepository } from './read-model.js';
 import { createSyncDataRepository } from './sync-data.js';
 import { createSyncRunsRepository } from './sync-runs.js';
 import { createSyncScheduleRepository } from './sync-schedule.js';
+import { createTransactionDetailRepository } from './transaction-detail.js';
 import { createTransactionsRepository } from './transactions.js';
 import { createUsersRepository } from './users.js';
 import { createWebhookEventsRepository } from './webhook-events.js';
@@ -31,6 +32,7 @@ export function createRepositories(db: Database) {
     liabilities: createLiabilitiesRepository(db),
     investmentTransactions: createInvestmentTransactionsRepository(db),
     accountBalances: createAccountBalancesRepository(db),
+    transactionDetail: createTransactionDetailRepository(db),
     analytics: createAnalyticsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccountsService } from '../../domain/accounts/service.js';
+import type { TransactionDetailService } from '../../domain/transactions/detail.js';
+import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { envelopeShape, idParams } from '../schemas/common.js';
+import { problemResponses } from '../schemas/problem.js';
+import { transactionSchema } from './transactions.js';
+
+export const transactionDetailSchema = transactionSchema
+  .extend({
+    plaid_category: z
+      .object({
+        primary: z.string().nullable(),
+        detailed: z.string().nullable(),
+        confidence: z.string().nullable(),
+      })
+      .describe("Plaid's personal finance category as Plaid gave it, whatever you overrode"),
+    transfer_counterpart: transactionSchema
+      .nullable()
+      .describe('The other leg when this is a movement between your own accounts (transfer_pair_id)'),
+    pending_transaction_id: z
+      .string()
+      .nullable()
+      .describe(
+        "Plaid's id of the pending transaction this one posted from (what you set on it was carried over)",
+      ),
+    pending_predecessor: transactionSchema
+      .nullable()
+      .describe('That pending transaction, while it is still stored (Plaid removes it once this one posts)'),
+  })
+  .meta({ id: 'TransactionDetail' });
+
+export const transactionDetailRoutes: FastifyPluginAsyncZod<{
+  detail: TransactionDetailService;
+  accounts: AccountsService;
+}> = async (app, { detail, accounts }) => {
+  app.get(
+    '/v1/transactions/:id',
+    {
+      onRequest: app.requireAuth('read'),
+      schema: {
+        operationId: 'getTransaction',
+        summary: 'One transaction with its transfer counterpart, pending predecessor and Plaid categories',
+        tags: ['transactions'],
+        security: bearerSecurity,
+        params: idParams,
+        response: {
+          200: z.object({ ...envelopeShape, data: transactionDetailSchema }),
+          ...problemResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const userId = principalOf(request).userId;
+      const [envelope, data] = await Promise.all([
+        accounts.envelope(userId),
+        detail.get(userId, request.params.id),
+      ]);
+      return { ...envelope, data };
+    },
+  );
+};

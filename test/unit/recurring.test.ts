@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cadences,
+  detectRecurring,
   detectSeries,
   nextDate,
   type Cadence,
@@ -130,5 +131,55 @@ describe('nextDate', () => {
     expect(nextDate('2024-02-29', 'annual')).toBe('2025-02-28');
     expect(nextDate('2026-12-28', 'weekly')).toBe('2027-01-04');
     expect(nextDate('2026-12-28', 'biweekly')).toBe('2027-01-11');
+  });
+});
+
+describe('detectRecurring', () => {
+  it('finds one series per account when the same merchant arrives on the same dates at two accounts', () => {
+    const dates = monthly('2026-01-25', 6);
+    const both = dates.flatMap((d) => [d, d]);
+    const split = history(
+      both,
+      both.map((_, i) => (i % 2 === 0 ? '2500.0000' : '1200.0000')),
+      both.map((_, i) => (i % 2 === 0 ? 'checking-a' : 'checking-b')),
+    );
+    split.direction = 'in';
+    // Together the gaps alternate 0 and ~30 days: no single series.
+    expect(detectSeries(split, '2026-07-01')).toBeUndefined();
+    const found = detectRecurring(split, '2026-07-01');
+    expect(found.map((s) => [s.account_ids, s.cadence, s.typical_amount, s.occurrences])).toEqual([
+      [['checking-a'], 'monthly', '2500.0000', 6],
+      [['checking-b'], 'monthly', '1200.0000', 6],
+    ]);
+  });
+
+  it('keeps a bill that moved from one card to another as one series', () => {
+    const dates = monthly('2026-01-05', 6);
+    const moved = history(dates, '-15.4900', [
+      'card-old',
+      'card-old',
+      'card-old',
+      'card-new',
+      'card-new',
+      'card-new',
+    ]);
+    const found = detectRecurring(moved, '2026-06-20');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.account_ids).toEqual(['card-new', 'card-old']);
+    expect(found[0]!.occurrences).toBe(6);
+  });
+
+  it('finds nothing in an irregular history, whole or per account', () => {
+    const dates = ['2026-01-01', '2026-01-03', '2026-02-20', '2026-02-21', '2026-05-30', '2026-06-02'];
+    expect(
+      detectRecurring(
+        history(
+          dates,
+          '-9.0000',
+          dates.map((_, i) => `a${i % 2}`),
+        ),
+        '2026-06-10',
+      ),
+    ).toEqual([]);
   });
 });

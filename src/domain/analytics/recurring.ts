@@ -91,3 +91,30 @@ export function detectSeries(history: MerchantHistory, asOf: string): RecurringS
     account_ids: [...new Set(history.accountIds)].sort(),
   };
 }
+
+/**
+ * The recurring series in one merchant's history (same merchant, currency and direction): the whole
+ * history as one series when it is one (a bill that moved from one card to another stays one series);
+ * otherwise each account's part on its own. A salary split between two accounts, or the same
+ * subscription paid from two banks, arrives twice on the same dates: together its gaps alternate between
+ * 0 and the cadence and nothing would be found, while each account holds a regular series.
+ */
+export function detectRecurring(history: MerchantHistory, asOf: string): RecurringSeries[] {
+  const whole = detectSeries(history, asOf);
+  if (whole) return [whole];
+  const accounts = [...new Set(history.accountIds)].sort();
+  if (accounts.length < 2) return [];
+  return accounts.flatMap((accountId) => {
+    const at = history.accountIds.flatMap((id, i) => (id === accountId ? [i] : []));
+    const series = detectSeries(
+      {
+        ...history,
+        dates: at.map((i) => history.dates[i]!),
+        amounts: at.map((i) => history.amounts[i]!),
+        accountIds: at.map(() => accountId),
+      },
+      asOf,
+    );
+    return series ? [series] : [];
+  });
+}

@@ -5,7 +5,7 @@ import { addDays, addMonths, formatDate, spanProblem, startOfMonth, type Interva
 import { formatQuantity, formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 import { buildCashflow, type CashflowCurrency } from './cashflow.js';
 import { isLiability } from './net-worth.js';
-import { detectSeries, type RecurringSeries } from './recurring.js';
+import { detectRecurring, type RecurringSeries } from './recurring.js';
 
 /**
  * The longest ranges the analytics answer, in periods of each interval: 20 years at every interval
@@ -134,8 +134,8 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
       const asOf = today();
       const histories = await deps.analytics.merchantHistories(userId, addMonths(asOf, -lookbackMonths));
       return histories
-        .map((h) =>
-          detectSeries(
+        .flatMap((h) =>
+          detectRecurring(
             {
               merchant: h.merchant,
               currency: h.currency,
@@ -147,16 +147,13 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
             asOf,
           ),
         )
-        .filter((s): s is RecurringSeries => s !== undefined)
         .map((s) => ({ ...s, typical_amount: money(s.typical_amount) }))
-        .sort((a, b) =>
-          a.direction === b.direction
-            ? a.merchant < b.merchant
-              ? -1
-              : 1
-            : a.direction < b.direction
-              ? -1
-              : 1,
+        .sort(
+          (a, b) =>
+            compareText(a.direction, b.direction) ||
+            compareText(a.merchant, b.merchant) ||
+            compareText(a.currency, b.currency) ||
+            compareText(a.account_ids.join(','), b.account_ids.join(',')),
         );
     },
 
@@ -228,3 +225,8 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
 }
 
 export type AnalyticsService = ReturnType<typeof createAnalyticsService>;
+
+/** Code-unit order, for a deterministic list. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -28,12 +28,13 @@ type Position = Holdings['positions'][number];
 type Series = Awaited<ReturnType<McpToolDeps['analytics']['recurring']>>[number];
 
 /**
- * A recurring series has no row of its own: its id is a digest of its owner and what identifies it, so
- * the same series of another user (same merchant, same currency) never answers to it.
+ * A recurring series has no row of its own: its id is a digest of its owner and what identifies it (a
+ * merchant's series can be one per account: a salary split between two accounts), so the same series of
+ * another user (same merchant, same currency) never answers to it.
  */
 function seriesId(userId: string, s: Series): string {
   const digest = createHash('sha256')
-    .update([userId, s.direction, s.currency, s.merchant].join('\u0000'))
+    .update([userId, s.direction, s.currency, s.merchant, ...s.account_ids].join('\u0000'))
     .digest('base64url')
     .slice(0, 22);
   return `recurring:${digest}`;

@@ -18,6 +18,9 @@ COPY drizzle/ drizzle/
 RUN npm ci --no-audit --no-fund
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
+# The embedded database template is made by root here and copied into /data by the `node` user at the
+# first embedded start: readable by all (PostgreSQL keeps its folders 0700 and its files 0600).
+RUN mkdir -p node_modules/.cache && chmod -R a+rX node_modules/.cache
 
 # Runtime stage: Node 22, production dependencies, the compiled service; no tsx, no esbuild, no sources.
 FROM node:22-bookworm-slim AS runtime

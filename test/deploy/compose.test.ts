@@ -46,9 +46,12 @@ describe('docker-compose.yml', () => {
     expect(migrate!.command).toEqual(['node', 'bin/finance-api.js', 'migrate']);
     expect(migrate!.restart).toBe('no');
     expect(migrate!.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
-    for (const service of [api!, worker!]) {
-      expect(service.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
-    }
+    expect(api!.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
+    // The workers start their job queue after the API started its own (docker-compose.yml says why).
+    expect(worker!.depends_on).toEqual({
+      migrate: { condition: 'service_completed_successfully' },
+      api: { condition: 'service_healthy' },
+    });
   });
 
   it('runs the compiled API without jobs and the compiled worker, from the same image', () => {

@@ -71,6 +71,19 @@ export const GPT_OPERATIONS: Readonly<Record<string, GptOperation>> = {
       'Income, spending, net and savings rate per month (or week), per currency, and spending by category. ' +
       'Transfers between own accounts are reported apart, not as spending. Default: the last 12 months.',
   },
+  listLiabilities: {
+    scope: 'read',
+    description:
+      'Credit cards, student loans and mortgages: APRs, statement balance, minimum payment, due date, last ' +
+      'payment, overdue, interest rate, principal, payoff date, escrow. Here what is owed is POSITIVE.',
+  },
+  listInvestmentTransactions: {
+    scope: 'read',
+    description:
+      'Buys, sells, dividends, interest, fees and transfers in investment accounts, newest first, by account, ' +
+      `security, type, subtype or dates: security, quantity, price, amount, fees. ${SIGN} Next page: next_cursor.`,
+    omitParameters: ['account_id'],
+  },
   listRecurring: {
     scope: 'read',
     description: `Subscriptions, bills and salary found in the last 18 months: merchant, typical amount, cadence, next expected date. ${SIGN}`,
@@ -112,6 +125,10 @@ const PARAMETER_HELP: Readonly<Record<string, { description?: string; example?: 
     description: 'Only this item (UUID, from listItems)',
     example: '5b2e7f10-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
   },
+  account_id: { example: '3f0c5a9e-8d1b-4c2a-9f47-1e2d3c4b5a69' },
+  security_id: { example: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' },
+  type: { description: 'buy, sell, cancel, cash, fee or transfer', example: 'cash' },
+  subtype: { example: 'dividend' },
   start_date: { example: '2026-01-01' },
   end_date: { example: '2026-01-31' },
   category: { example: 'FOOD_AND_DRINK' },

@@ -105,14 +105,15 @@ export async function startWorkerProcess(
   return service;
 }
 
-/** Runs a process to completion (the CLI, or a server expected to fail). */
+/** Runs a process to completion (the CLI, or a server expected to fail): `node --import tsx <args>`. */
 export function runProcess(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
+  spawnNode = node,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = node(args, baseEnv(env));
+    const child = spawnNode(args, baseEnv(env));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -132,24 +133,5 @@ export const runCli = (args: string[], env: Record<string, string>) =>
   runProcess(['src/cli.ts', ...args], env);
 
 /** The package's command as installed (`finance-api …`, bin/finance-api.js), without tsx. */
-export function runPackageCommand(
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs = 60_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = plainNode(['bin/finance-api.js', ...args], baseEnv(env));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out: finance-api ${args.join(' ')}\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export const runPackageCommand = (args: string[], env: Record<string, string>, timeoutMs = 60_000) =>
+  runProcess(['bin/finance-api.js', ...args], env, timeoutMs, plainNode);

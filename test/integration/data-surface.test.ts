@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { FastifyInstance } from 'fastify';
 import type { APR, CreditCardLiability, LiabilitiesObject, MortgageLiability, StudentLoan } from 'plaid';
 import { Products } from 'plaid';
@@ -17,6 +19,8 @@ import { buildEmulatorApp, type GroundTruth } from '../../src/emulator/index.js'
 import { addDays, formatDate } from '../../src/lib/dates.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
+import { buildMcpServer } from '../../src/mcp/server.js';
+import { dataSurfaceTools } from '../../src/mcp/tools/data-surface.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { databaseKinds } from '../helpers/database.js';
@@ -488,6 +492,120 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
       }
       const badId = await get<Problem>(owner.token, '/v1/accounts/nope/balances', 400);
       expect(badId.errors?.map((e) => e.field)).toContain('path.id');
+    });
+  });
+
+  // The MCP tools of these reads, through the official client (in memory: the tools are not yet in
+  // /mcp's list, see src/mcp/tools/data-surface.ts); each answer is the REST answer held above.
+  describe('MCP tools', () => {
+    const connect = async (userId: string) => {
+      const tools = dataSurfaceTools(t.app.services);
+      const server = buildMcpServer(tools, { userId, scopes: ['read'] }, createLogger('silent'));
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await server.connect(serverSide);
+      const client = new Client({ name: 'data-surface-tests', version: '1.0.0' });
+      await client.connect(clientSide);
+      return client;
+    };
+    const structured = <T>(result: unknown): T => {
+      const r = result as { isError?: boolean; content: { text: string }[]; structuredContent: T };
+      expect(r.isError ?? false, JSON.stringify(r.content)).toBe(false);
+      expect(JSON.parse(r.content[0]!.text)).toEqual(r.structuredContent);
+      return r.structuredContent;
+    };
+    const withoutAsOf = <T extends { as_of?: string }>({ as_of: _asOf, ...rest }: T) => rest;
+
+    it('lists read-only tools with output schemas, answering as the REST reads do', async () => {
+      const client = await connect(owner.userId);
+      const listed = await client.listTools();
+      expect(listed.tools.map((tool) => tool.name)).toEqual([
+        'list_liabilities',
+        'search_investment_transactions',
+        'get_account_balances',
+        'get_transaction',
+      ]);
+      for (const tool of listed.tools) {
+        expect(tool.annotations, tool.name).toMatchObject({ readOnlyHint: true, openWorldHint: false });
+        expect(tool.outputSchema, tool.name).toBeDefined();
+        expect(tool.title, tool.name).toBeTruthy();
+      }
+      const call = (name: string, args: Record<string, unknown> = {}) =>
+        client.callTool({ name, arguments: args });
+
+      const liabilities = structured<{ data: unknown[]; next_cursor: null; truncated: null }>(
+        await call('list_liabilities'),
+      );
+      const restLiabilities = await get<{ data: unknown[] }>(owner.token, '/v1/liabilities');
+      expect(liabilities.data).toEqual(restLiabilities.data);
+      expect(liabilities).toMatchObject({ next_cursor: null, truncated: null });
+
+      const investments = structured<{ data: unknown[]; next_cursor: string }>(
+        await call('search_investment_transactions', { type: 'buy', limit: 3 }),
+      );
+      const restInvestments = await get<{ data: unknown[]; next_cursor: string }>(
+        owner.token,
+        '/v1/investment-transactions?type=buy&limit=3',
+      );
+      expect(investments.data).toEqual(restInvestments.data);
+      expect(investments.next_cursor).toBe(restInvestments.next_cursor);
+
+      const accounts = await get<{ data: { id: string; type: string }[] }>(owner.token, '/v1/accounts');
+      const card = accounts.data.find((a) => a.type === 'credit')!;
+      const balances = structured<{ data: unknown[]; truncated: null }>(
+        await call('get_account_balances', { account_id: card.id, interval: 'week' }),
+      );
+      const restBalances = await get<{ data: unknown[] }>(
+        owner.token,
+        `/v1/accounts/${card.id}/balances?interval=week`,
+      );
+      expect(withoutAsOf(balances as never)).toEqual({
+        ...withoutAsOf(restBalances as never),
+        next_cursor: null,
+        truncated: null,
+      });
+
+      const list = await get<{ data: { id: string }[] }>(owner.token, '/v1/transactions?limit=1');
+      const one = structured<{ data: unknown }>(await call('get_transaction', { id: list.data[0]!.id }));
+      expect(one.data).toEqual(
+        (await get<{ data: unknown }>(owner.token, `/v1/transactions/${list.data[0]!.id}`)).data,
+      );
+      await client.close();
+    });
+
+    it("answers another person's ids as unknown and names bad arguments", async () => {
+      const client = await connect(owner.userId);
+      const stranger = await connect((await newUser(t.app)).user.id);
+      const accounts = await get<{ data: { id: string }[] }>(owner.token, '/v1/accounts');
+      const errorOf = (result: unknown) => {
+        const r = result as { isError?: boolean; content: { text: string }[] };
+        expect(r.isError).toBe(true);
+        return r.content.map((c) => c.text).join('\n');
+      };
+      expect(
+        errorOf(
+          await stranger.callTool({
+            name: 'get_account_balances',
+            arguments: { account_id: accounts.data[0]!.id },
+          }),
+        ),
+      ).toMatch(/NOT_FOUND/);
+      expect(
+        errorOf(
+          await stranger.callTool({
+            name: 'list_liabilities',
+            arguments: { account_id: accounts.data[0]!.id },
+          }),
+        ),
+      ).toMatch(/NOT_FOUND/);
+      const bad = await client.callTool({ name: 'get_account_balances', arguments: { account_id: 'nope' } });
+      expect(errorOf(bad)).toMatch(/account_id/);
+      const badType = await client.callTool({
+        name: 'search_investment_transactions',
+        arguments: { type: 'x' },
+      });
+      expect(errorOf(badType)).toMatch(/type/);
+      await client.close();
+      await stranger.close();
     });
   });
 

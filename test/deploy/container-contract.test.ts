@@ -1,12 +1,14 @@
 /**
  * The container image's contract, without a Docker engine: the Dockerfile's own steps, read from it and
- * carried out in order in a clean directory (its COPYs from the repository's tracked files, its RUNs as
- * written), then the runtime stage's files started the way docker-compose.yml starts them, with the
- * environment it gives them, as an unprivileged user for whom the app directory is read-only, against the
- * local PostgreSQL (a fresh database) and a Plaid emulator this test runs: `migrate` exits 0, the API
- * answers /readyz, the CLI creates a user and a token, a worker syncs an item linked through the emulator,
- * and SIGTERM stops both with exit code 0. The runtime has no tsx, esbuild or TypeScript, no sources, and
- * writes nothing outside DATA_DIR.
+ * carried out in order in a clean directory (its COPYs from the build context: the repository's files,
+ * tracked or new and not ignored; its RUNs as written), then the runtime stage's files started the way
+ * docker-compose.yml starts them, with the environment it gives them, as an unprivileged user for whom the
+ * app directory is read-only, against the local PostgreSQL (a fresh database) and a Plaid emulator this
+ * test runs: `migrate` exits 0, the API answers /readyz and the image's HEALTHCHECK, the CLI creates a user
+ * and a token, a worker syncs an item linked through the emulator, and SIGTERM stops both with exit code
+ * 0. The single-container mode (docker-compose.embedded.yml) starts on a fresh embedded DATA_DIR from the
+ * image's database template. The runtime has no tsx, esbuild or TypeScript, no sources, and writes nothing
+ * outside DATA_DIR.
  *
  * `npm ci` in a clean directory takes close to two minutes on this machine, so by default the build's
  * `npm ci` is the same lockfile's tree hard-linked from this checkout's node_modules (its cache left out)
@@ -66,10 +68,26 @@ async function freePort(): Promise<number> {
   });
 }
 
-function trackedFiles(source: string): string[] {
-  return execFileSync('git', ['ls-files', '-z', '--', source], { cwd: root, encoding: 'utf8' })
+/** What a build context holds under `source`: the repository's files, tracked or new, not ignored. */
+function contextFiles(source: string): string[] {
+  return execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', source], {
+    cwd: root,
+    encoding: 'utf8',
+  })
     .split('\0')
-    .filter(Boolean);
+    .filter((file) => file && existsSync(path.join(root, file)));
+}
+
+/** Runs a build step; its output is in the error when it fails. */
+function step(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+  try {
+    execFileSync(command, args, { ...options, stdio: 'pipe', encoding: 'utf8' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`, {
+      cause: error,
+    });
+  }
 }
 
 interface Built {
@@ -77,6 +95,8 @@ interface Built {
   data: string;
   env: Record<string, string>;
   cmd: string[];
+  /** The HEALTHCHECK's command (exec form). */
+  healthcheck: string[];
   timings: Record<string, number>;
 }
 
@@ -88,6 +108,7 @@ function buildAsTheDockerfileSays(dir: string): Built {
   const env: Record<string, string> = {};
   const data = path.join(dir, 'data');
   let cmd: string[] = [];
+  let healthcheck: string[] = [];
   let workdir = dir;
   let stage = '';
   for (const { keyword, args, stage: current } of instructions) {
@@ -103,7 +124,6 @@ function buildAsTheDockerfileSays(dir: string): Built {
       case 'EXPOSE':
       case 'VOLUME':
       case 'STOPSIGNAL':
-      case 'HEALTHCHECK':
       case 'USER':
         break; // the base image, the volume, the signal and the user are what this test provides
       case 'WORKDIR':
@@ -114,6 +134,9 @@ function buildAsTheDockerfileSays(dir: string): Built {
         break;
       case 'CMD':
         cmd = execForm(args)!;
+        break;
+      case 'HEALTHCHECK':
+        healthcheck = execForm(args.slice(args.indexOf('CMD ') + 4))!;
         break;
       case 'COPY': {
         const { from, sources, destination } = copyArgs(args);
@@ -128,7 +151,7 @@ function buildAsTheDockerfileSays(dir: string): Built {
             continue;
           }
           const clean = source.replace(/\/$/, '');
-          for (const file of trackedFiles(clean)) {
+          for (const file of contextFiles(clean)) {
             const relative = file === clean ? path.basename(file) : path.relative(clean, file);
             mkdirSync(path.dirname(path.join(target, relative)), { recursive: true });
             cpSync(path.join(root, file), path.join(target, relative));
@@ -149,9 +172,9 @@ function buildAsTheDockerfileSays(dir: string): Built {
           // The lockfile's tree as `npm ci` lays it out, linked from this checkout; then its postinstall.
           execFileSync('cp', ['-al', path.join(root, 'node_modules'), path.join(workdir, 'node_modules')]);
           rmSync(path.join(workdir, 'node_modules', '.cache'), { recursive: true, force: true });
-          execFileSync('npm', ['run', 'postinstall'], { cwd: workdir, env: npmEnv, stdio: 'pipe' });
+          step('npm', ['run', 'postinstall'], { cwd: workdir, env: npmEnv });
         } else {
-          execFileSync('sh', ['-c', args], { cwd: workdir, env: npmEnv, stdio: 'pipe' });
+          step('sh', ['-c', args], { cwd: workdir, env: npmEnv });
         }
         timings[args] = Math.round(performance.now() - started);
         break;
@@ -160,7 +183,7 @@ function buildAsTheDockerfileSays(dir: string): Built {
         throw new Error(`the contract test does not know ${keyword} (Dockerfile): teach it`);
     }
   }
-  return { app: stageDirs.get('runtime')!, data, env, cmd, timings };
+  return { app: stageDirs.get('runtime')!, data, env, cmd, healthcheck, timings };
 }
 
 interface Running {
@@ -281,9 +304,9 @@ describe.runIf(databaseKinds().includes('postgres'))('the container image contra
     expect(migrate.code, migrate.output).toBe(0);
     expect(migrate.output).toMatch(/Migrations applied \(postgres\)/);
 
+    // In docker-compose.yml's order: the worker once the API is healthy.
     const api = start(built.app, built.cmd.slice(1), apiEnv);
-    const worker = start(built.app, ['dist/worker.js'], workerEnv);
-    processes.push(api, worker);
+    processes.push(api);
     await until(
       'the API to answer /readyz',
       async () => {
@@ -292,6 +315,8 @@ describe.runIf(databaseKinds().includes('postgres'))('the container image contra
       },
       60_000,
     );
+    const worker = start(built.app, ['dist/worker.js'], workerEnv);
+    processes.push(worker);
     await until(
       'the worker to be ready',
       async () => {
@@ -370,6 +395,10 @@ describe.runIf(databaseKinds().includes('postgres'))('the container image contra
       120_000,
     );
     expect(runs.find((r) => r.product === 'transactions')?.status).toBe('succeeded');
+    // The image's HEALTHCHECK command, as Docker runs it in the API's container.
+    expect(built.healthcheck[0]).toBe('node');
+    const healthy = await run(built.app, built.healthcheck.slice(1), apiEnv);
+    expect(healthy.code, healthy.output).toBe(0);
     const transactions = await call<{ data: unknown[] }>('GET', '/v1/transactions?limit=5');
     expect(transactions.body.data.length).toBeGreaterThan(0);
 
@@ -377,9 +406,46 @@ describe.runIf(databaseKinds().includes('postgres'))('the container image contra
     worker.child.kill('SIGTERM');
     expect(await api.exited, api.output()).toBe(0);
     expect(await worker.exited, worker.output()).toBe(0);
+    expect((await run(built.app, built.healthcheck.slice(1), apiEnv)).code).toBe(1);
     // Nothing written into the app directory's caches (the launcher's and the template's live there).
     expect(readdirSync(path.join(built.app, 'node_modules', '.cache'), { recursive: true })).toEqual(
       cacheBefore,
     );
   }, 300_000);
+
+  it('runs the single-container mode: embedded database in a fresh DATA_DIR, the emulator inside', async () => {
+    const data = path.join(dir, 'embedded-data');
+    mkdirSync(data);
+    if (asRoot) chownSync(data, UNPRIVILEGED, UNPRIVILEGED);
+    const port = await freePort();
+    const compose = readComposeFile('docker-compose.embedded.yml');
+    const env: Record<string, string> = {
+      ...built.env,
+      ...serviceEnvironment(compose.services.api!, {}),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: data,
+    };
+    expect(env.DATABASE_URL).toBeUndefined();
+    const cacheBefore = readdirSync(path.join(built.app, 'node_modules', '.cache'), { recursive: true });
+    const service = start(built.app, built.cmd.slice(1), env);
+    processes.push(service);
+    await until(
+      'the embedded service to answer /readyz',
+      async () => {
+        if (service.child.exitCode !== null) throw new Error(`it exited:\n${service.output()}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+      },
+      90_000,
+    );
+    const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { database: string };
+    expect(ready.database).toBe('pglite');
+    expect(existsSync(path.join(data, 'secrets.json'))).toBe(true);
+    service.child.kill('SIGTERM');
+    expect(await service.exited, service.output()).toBe(0);
+    expect(existsSync(path.join(data, 'finance-api.lock'))).toBe(false);
+    expect(readdirSync(path.join(built.app, 'node_modules', '.cache'), { recursive: true })).toEqual(
+      cacheBefore,
+    );
+  }, 180_000);
 });

@@ -37,6 +37,7 @@ import { itemRoutes } from './http/routes/items.js';
 import { liabilityRoutes } from './http/routes/liabilities.js';
 import { accountBalanceRoutes } from './http/routes/account-balances.js';
 import { transactionDetailRoutes } from './http/routes/transaction-detail.js';
+import { categoryRoutes } from './http/routes/categories.js';
 import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
 import { mcpRoutes } from './http/routes/mcp.js';
@@ -171,6 +172,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     detail: services.transactionDetail,
     accounts: services.accounts,
   });
+  await app.register(categoryRoutes, { categories: services.categories, accounts: services.accounts });
   await app.register(holdingRoutes, {
     analytics: services.analytics,
     accounts: services.accounts,

@@ -24,6 +24,7 @@ import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
 import { createTransactionsService } from './transactions/service.js';
 import { createTransactionDetailService } from './transactions/detail.js';
+import { createCategoriesService } from './categories/service.js';
 import { createUsersService } from './users/service.js';
 import { createWebhookService } from './webhooks/service.js';
 
@@ -72,6 +73,7 @@ function createServices(
     }),
     accountBalances: createAccountBalancesService({ balances: repositories.accountBalances }),
     transactionDetail: createTransactionDetailService({ detail: repositories.transactionDetail }),
+    categories: createCategoriesService({ categories: repositories.categories }),
     investments: createInvestmentsService({
       investmentTransactions: repositories.investmentTransactions,
       cursors: createCursorCodec(config.jwtSecretKey),

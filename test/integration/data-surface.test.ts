@@ -495,6 +495,63 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
     });
   });
 
+  describe('GET /v1/categories', () => {
+    type Categories = {
+      data: {
+        plaid: {
+          primary: string;
+          transaction_count: number;
+          detailed: { detailed: string; transaction_count: number }[];
+        }[];
+        own: { category: string; transaction_count: number }[];
+        uncategorized_count: number;
+      };
+    };
+
+    it("counts Plaid's categories like the ground truth, and the owner's own beside them", async () => {
+      const truth = await truthOf();
+      const primaries = new Map<string, Map<string, number>>();
+      let uncategorized = 0;
+      for (const p of truth.transactions) {
+        const pfc = p.personal_finance_category;
+        if (!pfc?.primary) {
+          uncategorized += 1;
+          continue;
+        }
+        const detailed = primaries.get(pfc.primary) ?? new Map<string, number>();
+        detailed.set(pfc.detailed, (detailed.get(pfc.detailed) ?? 0) + 1);
+        primaries.set(pfc.primary, detailed);
+      }
+      const expected = [...primaries.keys()].sort().map((primary) => {
+        const detailed = [...primaries.get(primary)!].sort(([a], [b]) => (a < b ? -1 : 1));
+        return {
+          primary,
+          transaction_count: detailed.reduce((sum, [, n]) => sum + n, 0),
+          detailed: detailed.map(([name, n]) => ({ detailed: name, transaction_count: n })),
+        };
+      });
+      expect(expected.length).toBeGreaterThan(3);
+
+      // Two transactions the owner recategorized (as an edit would store it): Plaid's counts stay.
+      const [a, b] = (await get<{ data: { id: string }[] }>(owner.token, '/v1/transactions?limit=2')).data;
+      await t.database.handle.db.execute(
+        sql`update transactions set user_category = 'Reimbursed' where user_id = ${owner.userId} and id in (${a!.id}::uuid, ${b!.id}::uuid)`,
+      );
+      const answer = await get<Categories>(owner.token, '/v1/categories');
+      expect(answer.data.plaid).toEqual(expected);
+      expect(answer.data.uncategorized_count).toBe(uncategorized);
+      expect(answer.data.own).toEqual([{ category: 'Reimbursed', transaction_count: 2 }]);
+
+      expect((await get<Categories>(other.token, '/v1/categories')).data).toEqual({
+        plaid: [],
+        own: [],
+        uncategorized_count: 0,
+      });
+      const bad = await get<Problem>(owner.token, '/v1/categories?primary=FOOD', 400);
+      expect(bad.errors?.map((e) => e.field)).toContain('query.primary');
+    });
+  });
+
   // The MCP tools of these reads, through the official client (in memory: the tools are not yet in
   // /mcp's list, see src/mcp/tools/data-surface.ts); each answer is the REST answer held above.
   describe('MCP tools', () => {

@@ -2,6 +2,7 @@ import type { Database } from '../client.js';
 import { createAccountBalancesRepository } from './account-balances.js';
 import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
+import { createCategoriesRepository } from './categories.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
 import { createInvestmentTransactionsRepository } from './investment-transactions.js';
@@ -33,6 +34,7 @@ export function createRepositories(db: Database) {
     investmentTransactions: createInvestmentTransactionsRepository(db),
     accountBalances: createAccountBalancesRepository(db),
     transactionDetail: createTransactionDetailRepository(db),
+    categories: createCategoriesRepository(db),
     analytics: createAnalyticsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),

@@ -38,6 +38,7 @@ import { liabilityRoutes } from './http/routes/liabilities.js';
 import { accountBalanceRoutes } from './http/routes/account-balances.js';
 import { transactionDetailRoutes } from './http/routes/transaction-detail.js';
 import { categoryRoutes } from './http/routes/categories.js';
+import { securityRoutes } from './http/routes/securities.js';
 import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
 import { mcpRoutes } from './http/routes/mcp.js';
@@ -173,6 +174,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     accounts: services.accounts,
   });
   await app.register(categoryRoutes, { categories: services.categories, accounts: services.accounts });
+  await app.register(securityRoutes, { securities: services.securities, accounts: services.accounts });
   await app.register(holdingRoutes, {
     analytics: services.analytics,
     accounts: services.accounts,

@@ -25,6 +25,7 @@ import { createCursorCodec } from './transactions/cursor.js';
 import { createTransactionsService } from './transactions/service.js';
 import { createTransactionDetailService } from './transactions/detail.js';
 import { createCategoriesService } from './categories/service.js';
+import { createSecuritiesService } from './securities/service.js';
 import { createUsersService } from './users/service.js';
 import { createWebhookService } from './webhooks/service.js';
 
@@ -74,6 +75,10 @@ function createServices(
     accountBalances: createAccountBalancesService({ balances: repositories.accountBalances }),
     transactionDetail: createTransactionDetailService({ detail: repositories.transactionDetail }),
     categories: createCategoriesService({ categories: repositories.categories }),
+    securities: createSecuritiesService({
+      securities: repositories.securities,
+      analytics: createAnalyticsService({ analytics: repositories.analytics }),
+    }),
     investments: createInvestmentsService({
       investmentTransactions: repositories.investmentTransactions,
       cursors: createCursorCodec(config.jwtSecretKey),

@@ -552,6 +552,73 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
     });
   });
 
+  describe('GET /v1/securities/{id}', () => {
+    type Detail = {
+      data: {
+        security: {
+          id: string;
+          ticker: string | null;
+          name: string | null;
+          type: string | null;
+          close_price: string | null;
+          currency: string;
+        };
+        positions: {
+          account_id: string;
+          security_id: string;
+          quantity: string;
+          value: string;
+          cost_basis: string | null;
+        }[];
+      };
+    };
+
+    it('is the security as the emulator has it, with my positions in it; 404 for anyone else', async () => {
+      const truth = await truthOf();
+      const ids = await idMaps(t, owner.userId);
+      const held = truth.holdings[0]!;
+      const security = truth.securities.find((x) => x.security_id === held.security_id)!;
+      const id = ids.securities.get(held.security_id)!;
+      const answer = await get<Detail>(owner.token, `/v1/securities/${id}`);
+      expect(answer.data.security).toMatchObject({
+        id,
+        ticker: security.ticker_symbol,
+        name: security.name,
+        type: security.type,
+        close_price: security.close_price === null ? null : quantity(security.close_price),
+        currency: security.iso_currency_code ?? security.unofficial_currency_code,
+      });
+      const expected = truth.holdings
+        .filter((h) => h.security_id === held.security_id)
+        .map((h) => ({
+          account_id: ids.accounts.get(h.account_id)!,
+          security_id: id,
+          quantity: quantity(h.quantity),
+          value: decimal(h.institution_value),
+          cost_basis: decimal(h.cost_basis),
+        }))
+        .sort((a, b) => (a.account_id < b.account_id ? -1 : 1));
+      const positions = answer.data.positions
+        .map(({ account_id, security_id, quantity: q, value, cost_basis }) => ({
+          account_id,
+          security_id,
+          quantity: q,
+          value,
+          cost_basis,
+        }))
+        .sort((a, b) => (a.account_id < b.account_id ? -1 : 1));
+      expect(positions).toEqual(expected);
+      const holdings = await get<{ positions: { security_id: string }[] }>(owner.token, '/v1/holdings');
+      expect(answer.data.positions).toEqual(holdings.positions.filter((p) => p.security_id === id));
+
+      expect((await get<Problem>(other.token, `/v1/securities/${id}`, 404)).code).toBe('NOT_FOUND');
+      expect((await get<Problem>(owner.token, `/v1/securities/${randomUUID()}`, 404)).code).toBe('NOT_FOUND');
+      expect(
+        (await get<Problem>(owner.token, '/v1/securities/x', 400)).errors?.map((e) => e.field),
+      ).toContain('path.id');
+    });
+  });
+
   // The MCP tools of these reads, through the official client (in memory: the tools are not yet in
   // /mcp's list, see src/mcp/tools/data-surface.ts); each answer is the REST answer held above.
   describe('MCP tools', () => {

@@ -10,6 +10,7 @@ import { createItemsRepository } from './items.js';
 import { createLiabilitiesRepository } from './liabilities.js';
 import { createOAuthRepository } from './oauth.js';
 import { createReadModelRepository } from './read-model.js';
+import { createSecuritiesRepository } from './securities.js';
 import { createSyncDataRepository } from './sync-data.js';
 import { createSyncRunsRepository } from './sync-runs.js';
 import { createSyncScheduleRepository } from './sync-schedule.js';
@@ -35,6 +36,7 @@ export function createRepositories(db: Database) {
     accountBalances: createAccountBalancesRepository(db),
     transactionDetail: createTransactionDetailRepository(db),
     categories: createCategoriesRepository(db),
+    securities: createSecuritiesRepository(db),
     analytics: createAnalyticsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),

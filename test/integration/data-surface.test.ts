@@ -647,6 +647,8 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
         'search_investment_transactions',
         'get_account_balances',
         'get_transaction',
+        'list_categories',
+        'get_security',
       ]);
       for (const tool of listed.tools) {
         expect(tool.annotations, tool.name).toMatchObject({ readOnlyHint: true, openWorldHint: false });
@@ -693,6 +695,14 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
       expect(one.data).toEqual(
         (await get<{ data: unknown }>(owner.token, `/v1/transactions/${list.data[0]!.id}`)).data,
       );
+      const categories = structured<{ data: unknown }>(await call('list_categories'));
+      expect(categories.data).toEqual((await get<{ data: unknown }>(owner.token, '/v1/categories')).data);
+      const holdings = await get<{ positions: { security_id: string }[] }>(owner.token, '/v1/holdings');
+      const securityId = holdings.positions[0]!.security_id;
+      const security = structured<{ data: unknown }>(await call('get_security', { id: securityId }));
+      expect(security.data).toEqual(
+        (await get<{ data: unknown }>(owner.token, `/v1/securities/${securityId}`)).data,
+      );
       await client.close();
     });
 
@@ -718,6 +728,15 @@ describe.each(databaseKinds())('the data surface, against the emulator (%s)', (k
           await stranger.callTool({
             name: 'list_liabilities',
             arguments: { account_id: accounts.data[0]!.id },
+          }),
+        ),
+      ).toMatch(/NOT_FOUND/);
+      const holdings = await get<{ positions: { security_id: string }[] }>(owner.token, '/v1/holdings');
+      expect(
+        errorOf(
+          await stranger.callTool({
+            name: 'get_security',
+            arguments: { id: holdings.positions[0]!.security_id },
           }),
         ),
       ).toMatch(/NOT_FOUND/);

@@ -3,7 +3,11 @@ import type { AccountBalancesService } from '../../domain/accounts/balances.js';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { InvestmentsService } from '../../domain/investments/service.js';
 import type { LiabilitiesService } from '../../domain/liabilities/service.js';
+import type { CategoriesService } from '../../domain/categories/service.js';
+import type { SecuritiesService } from '../../domain/securities/service.js';
 import type { TransactionDetailService } from '../../domain/transactions/detail.js';
+import { categoriesData } from '../../http/routes/categories.js';
+import { securityDetailSchema } from '../../http/routes/securities.js';
 import { accountBalancesQuery, accountBalancesResponse } from '../../http/routes/account-balances.js';
 import {
   investmentTransactionSchema,
@@ -24,6 +28,8 @@ export interface DataSurfaceToolDeps {
   investments: InvestmentsService;
   accountBalances: AccountBalancesService;
   transactionDetail: TransactionDetailService;
+  categories: CategoriesService;
+  securities: SecuritiesService;
 }
 
 const LIMIT_MAX = 100;
@@ -184,6 +190,48 @@ export function dataSurfaceTools(deps: DataSurfaceToolDeps) {
         const [envelope, data] = await Promise.all([
           deps.accounts.envelope(userId),
           deps.transactionDetail.get(userId, id),
+        ]);
+        return { ...envelope, data };
+      },
+    }),
+    defineTool({
+      name: 'list_categories',
+      title: 'List categories',
+      description:
+        'The categories in use in my transactions (GET /v1/categories): Plaid’s primary and detailed ' +
+        'categories with counts (as Plaid gave them), my own categories (overrides) with counts, and how ' +
+        'many transactions are uncategorized. Use a name from here as the category filter of search_transactions.',
+      input: z.strictObject({}),
+      output: z.object({ ...envelopeShape, data: categoriesData }),
+      annotations: READ_ONLY,
+      scope: 'read',
+      async run(_args, { userId }) {
+        const [envelope, data] = await Promise.all([
+          deps.accounts.envelope(userId),
+          deps.categories.list(userId),
+        ]);
+        return { ...envelope, data };
+      },
+    }),
+
+    defineTool({
+      name: 'get_security',
+      title: 'Get one security',
+      description:
+        'A security I hold or traded (GET /v1/securities/{id}): ticker, name, type, ISIN, CUSIP, last close ' +
+        `price and its date, and my positions in it as get_holdings shows them. ${MONEY_RULES}`,
+      input: z.strictObject({
+        id: idParams.shape.id.describe(
+          'The security (security_id from get_holdings or search_investment_transactions)',
+        ),
+      }),
+      output: z.object({ ...envelopeShape, data: securityDetailSchema }),
+      annotations: READ_ONLY,
+      scope: 'read',
+      async run({ id }, { userId }) {
+        const [envelope, data] = await Promise.all([
+          deps.accounts.envelope(userId),
+          deps.securities.get(userId, id),
         ]);
         return { ...envelope, data };
       },

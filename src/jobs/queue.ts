@@ -104,11 +104,13 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
   boss.on('error', (error: Error) => logger.error({ err: error.message }, 'job queue error'));
   await boss.start();
 
-  // Each job module's queue, created on first use and brought up to its options on every start.
+  // Each job module's queue, created on first use and brought up to its options on every start. Processes
+  // starting at once (an API and its workers) create the same queue tables concurrently, which PostgreSQL
+  // may end in a deadlock (40P01); the loser tries again, and then finds the queue there.
   for (const job of JOBS) {
     const queue = { name: job.name, ...job.queueOptions(jobs) };
-    await boss.createQueue(job.name, queue);
-    await boss.updateQueue(job.name, queue);
+    await retriedOnConflict(() => boss.createQueue(job.name, queue));
+    await retriedOnConflict(() => boss.updateQueue(job.name, queue));
   }
 
   let stopped = false;
@@ -206,4 +208,20 @@ export async function startJobQueue(options: StartJobQueueOptions): Promise<JobQ
     },
   };
   return handle;
+}
+
+/** SQLSTATEs of a statement that lost a race with the same statement of another process. */
+const CONFLICT_CODES = new Set(['40P01', '40001', '23505']);
+
+/** Runs `step` again (up to five times, after a short random pause) when it lost such a race. */
+async function retriedOnConflict<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= 5 || typeof code !== 'string' || !CONFLICT_CODES.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../lib/package-info.js';
@@ -22,21 +22,34 @@ export function pgliteTemplatePath(): string {
   );
 }
 
+function installedTemplate(): string | undefined {
+  try {
+    return pgliteTemplatePath();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Copies the template into `dir` when `dir` holds no cluster yet and a template exists; true when it did.
  * A cluster folder does not depend on its path, so the copy opens like the original.
  */
-export async function copyTemplateIntoFreshDirectory(dir: string): Promise<boolean> {
+export async function copyTemplateIntoFreshDirectory(
+  dir: string,
+  template: string | undefined = installedTemplate(),
+  copy: (from: string, to: string) => void = (from, to) => cpSync(from, to, { recursive: true }),
+): Promise<boolean> {
   const entries = await readdir(dir).catch(() => []);
   if (entries.length > 0) return false; // an existing cluster (or something else): never overwrite
-  let template: string;
+  if (!template || !existsSync(path.join(template, 'PG_VERSION'))) return false;
   try {
-    template = pgliteTemplatePath();
+    // Synchronous on purpose: nothing else runs during a start, and cpSync is several times faster here.
+    copy(template, dir);
+    return true;
   } catch {
+    // An unreadable template (another user's install, say): a half copy is removed and the start runs
+    // initdb and the migrations instead, as without a template.
+    for (const entry of await readdir(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
     return false;
   }
-  if (!existsSync(path.join(template, 'PG_VERSION'))) return false;
-  // Synchronous on purpose: nothing else runs during a start, and cpSync is several times faster here.
-  cpSync(template, dir, { recursive: true });
-  return true;
 }

@@ -61,6 +61,8 @@ export interface FuzzPerson {
   accounts: string[];
   items: string[];
   transactions: string[];
+  /** Securities the user holds (GET /v1/securities/{id}). */
+  securities: string[];
   runs: string[];
   cursors: { transactions?: string; runs?: string };
   /** Values of the user's data the fuzzer may send (the log check looks for others). */
@@ -474,6 +476,10 @@ function validPathId(operation: Operation, actor: FuzzPerson, revoked: Set<strin
     if (method === 'DELETE') return random.uuid();
     return random.pick(actor.items.length ? actor.items : [random.uuid()]);
   }
+  if (path.startsWith('/v1/transactions/'))
+    return random.pick(actor.transactions.length ? actor.transactions : [random.uuid()]);
+  if (path.startsWith('/v1/securities/'))
+    return random.pick(actor.securities.length ? actor.securities : [random.uuid()]);
   return random.uuid();
 }
 
@@ -484,6 +490,8 @@ function crossUserPathId(operation: Operation, other: FuzzPerson, random: Random
     return other.accounts.length ? random.pick(other.accounts) : undefined;
   if (path.startsWith('/v1/auth/tokens/')) return random.pick([other.tokenId, other.readTokenId]);
   if (path.startsWith('/v1/items/')) return other.items.length ? random.pick(other.items) : undefined;
+  if (path.startsWith('/v1/transactions/'))
+    return other.transactions.length ? random.pick(other.transactions) : undefined;
   return undefined;
 }
 

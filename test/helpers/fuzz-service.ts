@@ -150,6 +150,12 @@ export async function preparePerson(
 
   const accounts = await json<{ data: { id: string }[] }>(baseUrl, 'GET', '/v1/accounts', main.token);
   const items = await json<{ data: { id: string }[] }>(baseUrl, 'GET', '/v1/items', main.token);
+  const holdings = await json<{ positions: { security_id: string }[] }>(
+    baseUrl,
+    'GET',
+    '/v1/holdings',
+    main.token,
+  );
   const transactions: TransactionView[] = [];
   let cursor: string | null = null;
   let firstCursor: string | undefined;
@@ -204,6 +210,7 @@ export async function preparePerson(
     accounts: accounts.data.map((a) => a.id),
     items: items.data.map((i) => i.id),
     transactions: transactions.map((t) => t.id),
+    securities: [...new Set(holdings.positions.map((p) => p.security_id))],
     runs: runs.data.map((r) => r.id),
     cursors: {
       ...(firstCursor ? { transactions: firstCursor } : {}),

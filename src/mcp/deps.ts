@@ -4,9 +4,10 @@ import type { AnalyticsService } from '../domain/analytics/service.js';
 import type { ItemsService } from '../domain/items/service.js';
 import type { SyncRequestsService } from '../domain/sync/requests.js';
 import type { TransactionsService } from '../domain/transactions/service.js';
+import type { DataSurfaceToolDeps } from './tools/data-surface.js';
 
 /** The domain services the tools call (the same ones the REST routes call), and where we are reached. */
-export interface McpToolDeps {
+export interface McpToolDeps extends DataSurfaceToolDeps {
   publicUrl: string;
   accounts: AccountsService;
   transactions: TransactionsService;

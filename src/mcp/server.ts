@@ -5,6 +5,7 @@ import type { McpToolDeps } from './deps.js';
 import type { McpCaller, McpTool } from './tool.js';
 import { accountTools } from './tools/accounts.js';
 import { analyticsTools } from './tools/analytics.js';
+import { dataSurfaceTools } from './tools/data-surface.js';
 import { searchFetchTools } from './tools/search-fetch.js';
 import { syncTools } from './tools/sync.js';
 import { transactionTools } from './tools/transactions.js';
@@ -23,6 +24,7 @@ export function mcpTools(deps: McpToolDeps): McpTool[] {
     ...accountTools(deps),
     ...transactionTools(deps),
     ...analyticsTools(deps),
+    ...dataSurfaceTools(deps),
     ...syncTools(deps),
     ...searchFetchTools(deps),
   ];

@@ -200,7 +200,8 @@ export function dataSurfaceTools(deps: DataSurfaceToolDeps) {
       description:
         'The categories in use in my transactions (GET /v1/categories): Plaid’s primary and detailed ' +
         'categories with counts (as Plaid gave them), my own categories (overrides) with counts, and how ' +
-        'many transactions are uncategorized. Use a name from here as the category filter of search_transactions.',
+        'many transactions are uncategorized. Use a name from here as the category filter of ' +
+        `search_transactions. ${MONEY_RULES}`,
       input: z.strictObject({}),
       output: z.object({ ...envelopeShape, data: categoriesData }),
       annotations: READ_ONLY,

@@ -3,7 +3,8 @@
  * with an OAuth client provider meets our /mcp without a token (401 with the resource-metadata
  * challenge), discovers the protected resource and our authorization server, registers itself (DCR),
  * sends the person to /oauth/authorize with PKCE S256 and `resource`; headless Chromium signs in and
- * allows on our pages; the client checks `iss`, exchanges the code and lists the tools on /mcp.
+ * allows on our pages; the client checks `iss`, exchanges the code, lists the tools on /mcp and calls
+ * every one of them for a person linked through the emulator: each answer equals the REST answer.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -17,9 +18,10 @@ import {
 import { chromium } from 'playwright-core';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACTORY_PASSWORD, newUser } from '../factories/users.js';
+import { FACTORY_PASSWORD } from '../factories/users.js';
 import { databaseKinds } from '../helpers/database.js';
-import { listeningApp, type ListeningApp } from '../oauth/support.js';
+import { startMcpHarness, structuredOf, type McpHarness } from '../mcp/support.js';
+import { freePort } from '../oauth/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // CI installs Debian's chromium (.ci/run): there, a missing browser is an error, never a skip.
@@ -93,11 +95,23 @@ async function callbackServer() {
 describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
   'OAuth in a browser with the MCP client on %s',
   (kind) => {
-    let t: ListeningApp;
+    let h: McpHarness;
+    let baseUrl: string;
     let callback: Awaited<ReturnType<typeof callbackServer>>;
     let browser: Awaited<ReturnType<typeof chromium.launch>>;
     beforeAll(async () => {
-      t = await listeningApp(kind);
+      // PUBLIC_URL is where the service listens: the issuer and the resource the client sees.
+      const port = await freePort();
+      baseUrl = `http://127.0.0.1:${port}`;
+      h = await startMcpHarness(
+        kind,
+        {
+          PUBLIC_URL: baseUrl,
+          AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+          OAUTH_REGISTRATION_RATE_LIMIT_PER_MINUTE: '1000',
+        },
+        { port },
+      );
       callback = await callbackServer();
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -108,12 +122,14 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
     afterAll(async () => {
       await browser?.close();
       await callback?.close();
-      await t?.close();
+      await h?.close();
     });
 
-    it('discovery → DCR → PKCE S256 with resource → sign-in and consent pages → iss checked → tools/list', async () => {
-      const { email, user } = await newUser(t.app);
-      const mcpUrl = new URL(`${t.baseUrl}/mcp`);
+    it('discovery → DCR → PKCE S256 with resource → sign-in and consent pages → iss checked → every tool', async () => {
+      // A person with a bank (transactions, cards, a loan) and a brokerage, linked and synced.
+      const person = await h.newPerson({ link: ['ins_109508', 'ins_43'] });
+      const email = person.email;
+      const mcpUrl = new URL(`${baseUrl}/mcp`);
       const provider = new MemoryOAuthProvider(callback.url);
 
       // No token yet: the client is sent to authorize.
@@ -123,7 +139,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
       ).rejects.toBeInstanceOf(UnauthorizedError);
       expect(provider.client?.client_id).toBeTruthy(); // registered through DCR
       const authorizationUrl = provider.authorizationUrl!;
-      expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${t.baseUrl}/oauth/authorize`);
+      expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${baseUrl}/oauth/authorize`);
       expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
       expect(authorizationUrl.searchParams.get('resource')).toBe(mcpUrl.toString());
 
@@ -159,7 +175,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
       expect(violations).toEqual([]);
 
       const params = callback.received.at(-1)!;
-      expect(params.get('iss')).toBe(t.baseUrl);
+      expect(params.get('iss')).toBe(baseUrl);
       expect(params.get('code')).toBeTruthy();
 
       // A forged `iss` is refused by the client (RFC 9207); the real one goes through.
@@ -169,18 +185,85 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
       await expect(transport.finishAuth(forged)).rejects.toThrow();
       await transport.finishAuth(params);
       const claims = decodeJwt(provider.stored!.access_token);
-      expect(claims).toMatchObject({ aud: mcpUrl.toString(), sub: user.id, iss: t.baseUrl });
+      expect(claims).toMatchObject({ aud: mcpUrl.toString(), sub: person.id, iss: baseUrl });
       expect(provider.stored!.refresh_token).toBeTruthy();
 
       const client = new Client({ name: 'e2e-host', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
       try {
         const { tools } = await client.listTools();
-        expect(tools.map((tool) => tool.name)).toEqual(
-          expect.arrayContaining(['list_accounts', 'search_transactions', 'search', 'fetch', 'sync_now']),
+        const call = async (name: string, args: Record<string, unknown> = {}) => {
+          const result = await client.callTool({ name, arguments: args });
+          expect(result.isError ?? false, `${name}: ${JSON.stringify(result.content)}`).toBe(false);
+          return structuredOf<Record<string, unknown>>(result);
+        };
+        const rest = (path: string) => h.rest<Record<string, unknown>>(person.token, path);
+        const called = new Set<string>();
+        /** The tool's answer holds every field of the REST answer (but the time it was made) unchanged. */
+        const sameAsRest = async (tool: string, args: Record<string, unknown>, path: string) => {
+          called.add(tool);
+          const [mine, theirs] = await Promise.all([call(tool, args), rest(path)]);
+          for (const [field, value] of Object.entries(theirs))
+            if (field !== 'as_of') expect(mine[field], `${tool} ${field}`).toEqual(value);
+          return mine;
+        };
+
+        const accounts = await sameAsRest('list_accounts', {}, '/v1/accounts');
+        const transactions = (
+          await sameAsRest('search_transactions', { limit: 25 }, '/v1/transactions?limit=25')
+        ).data as { id: string }[];
+        await sameAsRest('get_cash_flow', {}, '/v1/cashflow/summary');
+        // The same interval asked of both (left alone, the tool picks a coarser one to fit its budget).
+        await sameAsRest('get_net_worth', { interval: 'week' }, '/v1/net-worth?interval=week');
+        const holdings = (await sameAsRest('get_holdings', {}, '/v1/holdings')).positions as {
+          security_id: string;
+        }[];
+        await sameAsRest('get_recurring', {}, '/v1/recurring');
+        await sameAsRest('list_liabilities', {}, '/v1/liabilities');
+        await sameAsRest(
+          'search_investment_transactions',
+          { limit: 25 },
+          '/v1/investment-transactions?limit=25',
         );
-        const accounts = await client.callTool({ name: 'list_accounts', arguments: {} });
-        expect(accounts.isError ?? false).toBe(false);
+        const accountId = (accounts.data as { id: string }[])[0]!.id;
+        await sameAsRest(
+          'get_account_balances',
+          { account_id: accountId },
+          `/v1/accounts/${accountId}/balances`,
+        );
+        await sameAsRest(
+          'get_transaction',
+          { id: transactions[0]!.id },
+          `/v1/transactions/${transactions[0]!.id}`,
+        );
+        await sameAsRest('list_categories', {}, '/v1/categories');
+        expect(holdings.length).toBeGreaterThan(0);
+        await sameAsRest(
+          'get_security',
+          { id: holdings[0]!.security_id },
+          `/v1/securities/${holdings[0]!.security_id}`,
+        );
+
+        // The status of the person's items, as GET /v1/items shows them.
+        called.add('get_sync_status');
+        const status = await call('get_sync_status');
+        const items = (await rest('/v1/items')).data as { id: string; status: string }[];
+        expect((status.items as { id: string; status: string }[]).map((i) => [i.id, i.status])).toEqual(
+          items.map((i) => [i.id, i.status]),
+        );
+        // ChatGPT's pair: every result found can be fetched.
+        called.add('search').add('fetch');
+        const query = (accounts.data as { name: string }[])[0]!.name;
+        const found = (await call('search', { query })).results as { id: string }[];
+        expect(found.length).toBeGreaterThan(0);
+        for (const { id } of found.slice(0, 5)) expect((await call('fetch', { id })).id).toBe(id);
+        // sync_now: queued with the write scope the person consented to, refused without it.
+        called.add('sync_now');
+        const scopes = String(decodeJwt(provider.stored!.access_token).scope ?? '').split(' ');
+        const synced = await client.callTool({ name: 'sync_now', arguments: {} });
+        expect(synced.isError ?? false).toBe(!scopes.includes('write'));
+
+        expect([...called].sort()).toEqual(tools.map((tool) => tool.name).sort());
       } finally {
         await client.close();
       }

@@ -38,6 +38,8 @@ export function recordingQueue(): JobQueue & { calls: SyncRequest[] } {
 
 export interface Person {
   id: string;
+  /** Signs in with FACTORY_PASSWORD (the OAuth sign-in page). */
+  email: string;
   token: string;
   readToken: string;
   itemIds: string[];
@@ -58,6 +60,8 @@ export interface McpHarness {
 export async function startMcpHarness(
   kind: DatabaseKind,
   env: Record<string, string> = {},
+  /** The port to listen on (an OAuth test sets PUBLIC_URL to it); default any free one. */
+  options: { port?: number } = {},
 ): Promise<McpHarness> {
   const emulator = await buildEmulatorApp({
     clientId: 'mcp-test-client',
@@ -85,7 +89,7 @@ export async function startMcpHarness(
     }),
   );
   const t = await buildTestApp(kind, { PUBLIC_URL, ...env }, logger, { plaid, jobs });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  await t.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
 
   const inject = async (token: string, method: 'GET' | 'POST', path: string, payload?: object) => {
@@ -129,9 +133,10 @@ export async function startMcpHarness(
     emulator,
     logLines,
     async newPerson(options = {}) {
-      const { user } = await newUser(t.app);
+      const { user, email } = await newUser(t.app);
       const person: Person = {
         id: user.id,
+        email,
         token: (await newAccessToken(t.app, user.id, { scope: 'write' })).token,
         readToken: (await newAccessToken(t.app, user.id, { scope: 'read' })).token,
         itemIds: [],

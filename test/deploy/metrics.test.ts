@@ -194,9 +194,6 @@ describe.each(databaseKinds())('GET /metrics during a sync (%s)', (kind) => {
     expect(
       moved('finance_cache_lookups_total', { cache: 'read_answers', result: 'miss' }),
     ).toBeGreaterThanOrEqual(1);
-    expect(
-      moved('finance_cache_lookups_total', { cache: 'read_answers', result: 'hit' }),
-    ).toBeGreaterThanOrEqual(1);
     expect(moved('process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(after.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
     for (const queue of ['sync-item', 'plaid-webhook', 'scheduled-refresh']) {
@@ -207,6 +204,17 @@ describe.each(databaseKinds())('GET /metrics during a sync (%s)', (kind) => {
         after.samples.some((s) => s.name === 'finance_job_dead_letters' && s.labels.queue === queue),
       ).toBe(true);
     }
+
+    // A question asked again is answered from the read cache: a hit. (The refresh's change notice may
+    // still arrive after the first answer was kept and drop it, so ask until the cache holds it.)
+    await until('a read-cache hit', async () => {
+      expect((await api('GET', '/v1/transactions?limit=5')).status).toBe(200);
+      const now = await exposition();
+      return (
+        total(now, 'finance_cache_lookups_total', { cache: 'read_answers', result: 'hit' }) >
+        total(before, 'finance_cache_lookups_total', { cache: 'read_answers', result: 'hit' })
+      );
+    });
 
     // No person, item, email or amount in any label: only bounded words, routes as patterns.
     for (const sample of after.samples) {

@@ -4,16 +4,16 @@ import type { AccountsService } from '../../domain/accounts/service.js';
 import type { InvestmentsService } from '../../domain/investments/service.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import {
+  accountFilterShape,
   checkDateRange,
   dateSchema,
   envelopeShape,
   moneySchema,
   optionalDateParam,
+  requestedAccountIds,
 } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
-const ACCOUNT_ID_MESSAGE = 'expected an account id (UUID)';
-const ACCOUNT_IDS_MESSAGE = 'expected comma-separated account ids (UUIDs), at most 100';
 const LIMIT_MESSAGE = 'expected a whole number from 1 to 500';
 
 /** Plaid's investment transaction types (its subtypes are many and grow: checked by shape only). */
@@ -21,26 +21,7 @@ export const investmentTransactionTypes = ['buy', 'sell', 'cancel', 'cash', 'fee
 
 export const investmentTransactionsQuery = z
   .strictObject({
-    account_id: z
-      .union([
-        z.uuid({ message: ACCOUNT_ID_MESSAGE }),
-        z.array(z.uuid({ message: ACCOUNT_ID_MESSAGE })).max(100),
-      ])
-      .transform((v) => (Array.isArray(v) ? v : [v]))
-      .optional()
-      .describe('Repeat to filter on several accounts'),
-    account_ids: z
-      .string({ message: ACCOUNT_IDS_MESSAGE })
-      .max(100 * 37, { message: ACCOUNT_IDS_MESSAGE })
-      .transform((value) => value.split(',').map((id) => id.trim()))
-      .pipe(
-        z
-          .array(z.uuid({ message: ACCOUNT_IDS_MESSAGE }))
-          .min(1)
-          .max(100, { message: ACCOUNT_IDS_MESSAGE }),
-      )
-      .optional()
-      .describe('Comma-separated account ids (the same filter as account_id)'),
+    ...accountFilterShape,
     security_id: z
       .uuid({ message: 'expected a security id (UUID)' })
       .optional()
@@ -130,10 +111,7 @@ export const investmentTransactionRoutes: FastifyPluginAsyncZod<{
       const userId = principalOf(request).userId;
       const q = request.query;
       const filters = {
-        accountIds:
-          q.account_id || q.account_ids
-            ? [...new Set([...(q.account_id ?? []), ...(q.account_ids ?? [])])]
-            : undefined,
+        accountIds: requestedAccountIds(q),
         securityId: q.security_id,
         type: q.type,
         subtype: q.subtype,

@@ -6,12 +6,14 @@ import { transferKinds, transferMatchReasons } from '../../db/schema/index.js';
 import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import {
+  accountFilterShape,
   booleanQuery,
   checkDateRange,
   dateSchema,
   envelopeShape,
   moneySchema,
   optionalDateParam,
+  requestedAccountIds,
 } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
@@ -19,34 +21,9 @@ const amountParam = z
   .string()
   .regex(/^\d{1,15}(\.\d{1,4})?$/, { message: 'expected a non-negative decimal like 25 or 25.50' });
 
-const ACCOUNT_IDS_MESSAGE = 'expected comma-separated account ids (UUIDs), at most 100';
-/** `account_ids=a,b,c`: what a client that cannot repeat a parameter (a GPT Action) sends. */
-const accountIdList = z
-  .string({ message: ACCOUNT_IDS_MESSAGE })
-  .max(100 * 37, { message: ACCOUNT_IDS_MESSAGE })
-  .transform((value) => value.split(',').map((id) => id.trim()))
-  .pipe(
-    z
-      .array(z.uuid({ message: ACCOUNT_IDS_MESSAGE }))
-      .min(1)
-      .max(100, { message: ACCOUNT_IDS_MESSAGE }),
-  );
-
 export const transactionsQuery = z
   .strictObject({
-    account_id: z
-      .union([
-        z.uuid({ message: 'expected an account id (UUID)' }),
-        z.array(z.uuid({ message: 'expected an account id (UUID)' })).max(100),
-      ])
-      .transform((v) => (Array.isArray(v) ? v : [v]))
-      .optional()
-      .describe('Repeat to filter on several accounts'),
-    account_ids: accountIdList
-      .optional()
-      .describe(
-        'Comma-separated account ids (the same filter as account_id, for clients without repeated parameters)',
-      ),
+    ...accountFilterShape,
     start_date: optionalDateParam('Transactions on or after this date'),
     end_date: optionalDateParam('Transactions on or before this date'),
     category: z
@@ -154,10 +131,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{
       const userId = principalOf(request).userId;
       const q = request.query;
       const filters = {
-        accountIds:
-          q.account_id || q.account_ids
-            ? [...new Set([...(q.account_id ?? []), ...(q.account_ids ?? [])])]
-            : undefined,
+        accountIds: requestedAccountIds(q),
         startDate: q.start_date,
         endDate: q.end_date,
         category: q.category,

@@ -93,3 +93,44 @@ export const idParams = z.strictObject({ id: z.uuid({ message: 'expected an id (
 export const booleanQuery = z
   .enum(['true', 'false'], { message: 'expected true or false' })
   .transform((value) => value === 'true');
+
+const ACCOUNT_ID_MESSAGE = 'expected an account id (UUID)';
+const ACCOUNT_IDS_MESSAGE = 'expected comma-separated account ids (UUIDs), at most 100';
+
+/**
+ * The account filter of the list routes, in both spellings: `account_id` (repeatable) and `account_ids=a,b,c`
+ * (what a client that cannot repeat a parameter, a GPT Action, sends). Each comes out as a list.
+ */
+export const accountFilterShape = {
+  account_id: z
+    .union([
+      z.uuid({ message: ACCOUNT_ID_MESSAGE }),
+      z.array(z.uuid({ message: ACCOUNT_ID_MESSAGE })).max(100),
+    ])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional()
+    .describe('Repeat to filter on several accounts'),
+  account_ids: z
+    .string({ message: ACCOUNT_IDS_MESSAGE })
+    .max(100 * 37, { message: ACCOUNT_IDS_MESSAGE })
+    .transform((value) => value.split(',').map((id) => id.trim()))
+    .pipe(
+      z
+        .array(z.uuid({ message: ACCOUNT_IDS_MESSAGE }))
+        .min(1)
+        .max(100, { message: ACCOUNT_IDS_MESSAGE }),
+    )
+    .optional()
+    .describe(
+      'Comma-separated account ids (the same filter as account_id, for clients without repeated parameters)',
+    ),
+};
+
+/** The accounts asked for in either spelling (their union), or undefined for all. */
+export function requestedAccountIds(query: {
+  account_id?: string[] | undefined;
+  account_ids?: string[] | undefined;
+}): string[] | undefined {
+  if (!query.account_id && !query.account_ids) return undefined;
+  return [...new Set([...(query.account_id ?? []), ...(query.account_ids ?? [])])];
+}

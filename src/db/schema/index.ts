@@ -7,3 +7,5 @@ export * from './liabilities.js';
 export * from './sync.js';
 export * from './analytics.js';
 export * from './oauth.js';
+export * from './budgets.js';
+export * from './web-sessions.js';

@@ -9,3 +9,4 @@ export * from './analytics.js';
 export * from './oauth.js';
 export * from './budgets.js';
 export * from './web-sessions.js';
+export * from './rules.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -24,11 +25,13 @@ import { responseSerializerCompiler } from './http/plugins/serializer.js';
 import { wellFormedValidatorCompiler } from './http/schemas/well-formed.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
 import { tokenRoutes } from './http/routes/auth/tokens.js';
+import { webSessionCookieName, webSessionRoutes } from './http/routes/auth/web-session.js';
 import { oauthRoutes } from './http/routes/oauth/index.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { cashflowRoutes } from './http/routes/cashflow.js';
 import { holdingRoutes } from './http/routes/holdings.js';
 import { meRoutes } from './http/routes/me.js';
+import { exportRoutes } from './http/routes/export.js';
 import { netWorthRoutes } from './http/routes/net-worth.js';
 import { recurringRoutes } from './http/routes/recurring.js';
 import { syncRoutes } from './http/routes/sync.js';
@@ -136,7 +139,16 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   });
   await app.register(openapiPlugin, { publicUrl: config.publicUrl, version: packageVersion });
   await app.register(openapiGptPlugin, { publicUrl: config.publicUrl });
-  await app.register(authPlugin, { auth: services.auth });
+  // The dashboard's session cookie (src/http/routes/auth/web-session.ts), accepted by requireAuth.
+  await app.register(cookie);
+  await app.register(authPlugin, {
+    auth: services.auth,
+    webSessions: {
+      service: services.webSessions,
+      cookieName: webSessionCookieName(config.publicUrl),
+      publicOrigin: new URL(config.publicUrl).origin,
+    },
+  });
 
   await app.register(healthRoutes, { ping: database.ping, databaseKind: database.kind });
   await app.register(sessionRoutes, {
@@ -146,9 +158,16 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     rateLimitPerMinute: config.authRateLimitPerMinute,
   });
   await app.register(tokenRoutes, { auth: services.auth });
+  await app.register(webSessionRoutes, {
+    auth: services.auth,
+    webSessions: services.webSessions,
+    publicUrl: config.publicUrl,
+    rateLimitPerMinute: config.authRateLimitPerMinute,
+  });
   // The OAuth 2.1 authorization server (/oauth/*, metadata, sign-in and consent pages, /v1/auth/grants).
   await app.register(oauthRoutes, { config, services, logger: app.log as Logger });
-  await app.register(meRoutes, { users: services.users });
+  await app.register(meRoutes, { users: services.users, personalData: services.personalData });
+  await app.register(exportRoutes, { personalData: services.personalData });
   await app.register(accountRoutes, { accounts: services.accounts });
   await app.register(accountBalanceRoutes, {
     balances: services.accountBalances,

@@ -28,6 +28,8 @@ import { createCategoriesService } from './categories/service.js';
 import { createSecuritiesService } from './securities/service.js';
 import { createUsersService } from './users/service.js';
 import { createWebhookService } from './webhooks/service.js';
+import { createPersonalDataService } from './export/service.js';
+import { createWebSessionsService } from './web-sessions/service.js';
 
 /** The core services (users, auth, accounts, transactions, analytics) over one set of repositories. */
 function createServices(
@@ -57,6 +59,12 @@ function createServices(
     }),
     oauth,
     tokenCache,
+    // The dashboard's cookie sessions (src/http/routes/auth/web-session.ts, the auth plugin).
+    webSessions: createWebSessionsService({
+      sessions: repositories.webSessions,
+      users: repositories.users,
+      secret: config.jwtSecretKey,
+    }),
     accounts: createAccountsService({
       accounts: repositories.accounts,
       items: repositories.items,
@@ -158,6 +166,14 @@ function createPipelineServices(
       }),
       metrics,
     ),
+    // GET /v1/export and DELETE /v1/me (items removed at Plaid first).
+    personalData: createPersonalDataService({
+      export: core.repositories.export,
+      users: core.repositories.users,
+      plaid,
+      cipher,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
     plaid,
     jobs: deps.jobs,
     cipher,

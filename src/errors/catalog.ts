@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'INVALID_CREDENTIALS',
   'INSUFFICIENT_SCOPE',
   'FORBIDDEN_ORIGIN',
+  'CSRF_REJECTED',
   'WEBHOOK_REJECTED',
   // Resources and state
   'NOT_FOUND',
@@ -137,6 +138,14 @@ export const errors = {
       403,
       'Forbidden origin',
       `The ${header} header does not name this service (PUBLIC_URL).`,
+    ),
+  /** A state-changing request made with the dashboard's session cookie without its CSRF token (or cross-site). */
+  csrfRejected: () =>
+    new AppError(
+      'CSRF_REJECTED',
+      403,
+      'CSRF check failed',
+      "A request made with the session cookie that changes state must come from this service's own pages and carry the `X-CSRF-Token` header.",
     ),
   /** A Plaid webhook whose `Plaid-Verification` did not verify; `reason` is a WebhookRejectionReason. */
   webhookRejected: (reason: string) =>

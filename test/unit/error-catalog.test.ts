@@ -20,6 +20,7 @@ const sampleArgs: { [K in ErrorFactory]: Parameters<(typeof errors)[K]> } = {
     true,
   ],
   forbiddenOrigin: ['Host'],
+  csrfRejected: [],
   webhookRejected: ['bad_signature'],
   notFound: ['account', '00000000-0000-4000-8000-000000000000'],
   routeNotFound: ['GET', '/v1/nope?x=1'],

@@ -18,6 +18,9 @@ import { createTransactionDetailRepository } from './transaction-detail.js';
 import { createTransactionsRepository } from './transactions.js';
 import { createUsersRepository } from './users.js';
 import { createWebhookEventsRepository } from './webhook-events.js';
+import { createExportRepository } from './export.js';
+import { createRetentionRepository } from './retention.js';
+import { createWebSessionsRepository } from './web-sessions.js';
 
 /**
  * Every repository over one database handle (or one transaction: services that write several tables
@@ -44,6 +47,9 @@ export function createRepositories(db: Database) {
     syncSchedule: createSyncScheduleRepository(db),
     webhookEvents: createWebhookEventsRepository(db),
     oauth: createOAuthRepository(db),
+    export: createExportRepository(db),
+    retention: createRetentionRepository(db),
+    webSessions: createWebSessionsRepository(db),
   };
 }
 

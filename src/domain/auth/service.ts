@@ -20,8 +20,11 @@ import { createTokenCache, type TokenCache } from './token-cache.js';
 /** Who is calling, as established by the auth plugin. */
 export interface Principal {
   userId: string;
-  /** A session JWT, a personal access token, or an OAuth access token (its client and grant named). */
-  kind: 'jwt' | 'access_token' | 'oauth';
+  /**
+   * A session JWT, a personal access token, an OAuth access token (its client and grant named), or the
+   * dashboard's session cookie (`tokenId` is the web session's id).
+   */
+  kind: 'jwt' | 'access_token' | 'oauth' | 'web_session';
   scopes: ApiTokenScope[];
   tokenId?: string;
   clientId?: string;

@@ -33,6 +33,7 @@ import { holdingRoutes } from './http/routes/holdings.js';
 import { meRoutes } from './http/routes/me.js';
 import { exportRoutes } from './http/routes/export.js';
 import { netWorthRoutes } from './http/routes/net-worth.js';
+import { netWorthChangeRoutes } from './http/routes/net-worth-change.js';
 import { recurringRoutes } from './http/routes/recurring.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
@@ -201,6 +202,11 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   });
   await app.register(netWorthRoutes, {
     analytics: services.analytics,
+    accounts: services.accounts,
+    readCache,
+  });
+  await app.register(netWorthChangeRoutes, {
+    netWorthChange: services.netWorthChange,
     accounts: services.accounts,
     readCache,
   });

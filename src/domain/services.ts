@@ -9,6 +9,7 @@ import { instrumentMaterializers, instrumentPlaid, instrumentWebhooks } from '..
 import { noMetrics, type MetricsRecorder } from '../metrics/metrics.js';
 import { createAccountsService, type ItemHealthCache } from './accounts/service.js';
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
+import { createNetWorthChangeService } from './analytics/attribution.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
 import { createTokenCache } from './auth/token-cache.js';
@@ -76,6 +77,7 @@ function createServices(
       cursors: createCursorCodec(config.jwtSecretKey),
     }),
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
+    netWorthChange: createNetWorthChangeService({ attribution: repositories.attribution }),
     liabilities: createLiabilitiesService({
       liabilities: repositories.liabilities,
       accounts: repositories.accounts,

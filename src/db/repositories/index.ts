@@ -2,6 +2,7 @@ import type { Database } from '../client.js';
 import { createAccountBalancesRepository } from './account-balances.js';
 import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
+import { createAttributionRepository } from './attribution.js';
 import { createCategoriesRepository } from './categories.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
@@ -41,6 +42,7 @@ export function createRepositories(db: Database) {
     categories: createCategoriesRepository(db),
     securities: createSecuritiesRepository(db),
     analytics: createAnalyticsRepository(db),
+    attribution: createAttributionRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),
     syncData: createSyncDataRepository(db),

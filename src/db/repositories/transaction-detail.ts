@@ -8,7 +8,8 @@ export type TransactionDetailRow = TransactionListRow & { pending_transaction_id
 const columns = sql`id, account_id, date::text as date, authorized_date::text as authorized_date, name,
   merchant_name, amount::text as amount, iso_currency_code, unofficial_currency_code, pending,
   category_primary, category_detailed, category_confidence, user_category, transfer_kind,
-  transfer_reason, transfer_pair_id, user_note, pending_transaction_id`;
+  transfer_reason, transfer_pair_id, user_note, pending_transaction_id, user_tags, excluded, excluded_reason,
+  user_merchant_name, edit_version`;
 
 /** One transaction and the ones it points at (every read takes the user id). */
 export function createTransactionDetailRepository(db: Database) {

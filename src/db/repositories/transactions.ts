@@ -38,6 +38,11 @@ const listColumns = {
   transferReason: t.transferReason,
   transferPairId: t.transferPairId,
   userNote: t.userNote,
+  userTags: t.userTags,
+  excluded: t.excluded,
+  excludedReason: t.excludedReason,
+  userMerchantName: t.userMerchantName,
+  editVersion: t.editVersion,
 };
 
 /**
@@ -63,6 +68,11 @@ export interface TransactionListRow {
   transfer_reason: (typeof t.$inferSelect)['transferReason'];
   transfer_pair_id: string | null;
   user_note: string | null;
+  user_tags: string[];
+  excluded: boolean;
+  excluded_reason: string | null;
+  user_merchant_name: string | null;
+  edit_version: number;
 }
 
 function escapeLike(text: string): string {

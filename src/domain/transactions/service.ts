@@ -35,6 +35,11 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     transfer_reason: row.transfer_reason,
     transfer_pair_id: row.transfer_pair_id,
     note: row.user_note,
+    tags: row.user_tags,
+    excluded: row.excluded,
+    excluded_reason: row.excluded_reason,
+    merchant_name_override: row.user_merchant_name,
+    version: row.edit_version,
   };
 }
 

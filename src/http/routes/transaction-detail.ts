@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import type { TransactionDetailService } from '../../domain/transactions/detail.js';
+import { transactionEtag } from '../../domain/transactions/edits-etag.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
 import { envelopeShape, idParams } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
@@ -42,6 +43,9 @@ export const transactionDetailRoutes: FastifyPluginAsyncZod<{
       schema: {
         operationId: 'getTransaction',
         summary: 'One transaction with its transfer counterpart, pending predecessor and Plaid categories',
+        description:
+          'The ETag header is the version of your fields (`"v<version>"`): send it as If-Match with ' +
+          'PATCH /v1/transactions/{id} so that an edit made meanwhile is not overwritten (412).',
         tags: ['transactions'],
         security: bearerSecurity,
         params: idParams,
@@ -51,12 +55,14 @@ export const transactionDetailRoutes: FastifyPluginAsyncZod<{
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
       const [envelope, data] = await Promise.all([
         accounts.envelope(userId),
         detail.get(userId, request.params.id),
       ]);
+      // The version of the owner's fields, for If-Match on PATCH /v1/transactions/{id}.
+      void reply.header('etag', transactionEtag(data.version));
       return { ...envelope, data };
     },
   );

@@ -96,6 +96,21 @@ export const transactionSchema = z
       .nullable()
       .describe('The other leg of the movement: another transaction of yours, in another account'),
     note: z.string().nullable(),
+    tags: z.array(z.string()).describe('Your tags (by hand or by a rule)'),
+    excluded: z
+      .boolean()
+      .describe('Left out of income and spending (cash flow, budgets) by you or a rule; still listed'),
+    excluded_reason: z.string().nullable().describe('Why it is excluded (e.g. reimbursed)'),
+    merchant_name_override: z
+      .string()
+      .nullable()
+      .describe('Your name for the merchant (merchant_name is what Plaid says); cash flow uses it'),
+    version: z
+      .number()
+      .int()
+      .describe(
+        'Changes on every edit of your fields; the ETag of GET /v1/transactions/{id} is "v<version>"',
+      ),
   })
   .meta({ id: 'Transaction' });
 

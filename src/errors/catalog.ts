@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'NOT_READY',
   'JOB_QUEUE_UNAVAILABLE',
   'DATABASE_BUSY',
+  'PRECONDITION_FAILED',
+  'RULE_LIMIT_REACHED',
   // Linking and items (Plaid)
   'INVALID_PUBLIC_TOKEN',
   'ITEM_ALREADY_LINKED',
@@ -178,6 +180,23 @@ export const errors = {
       { headers: { 'retry-after': String(retryAfterSeconds) } },
     ),
   notReady: (detail: string) => new AppError('NOT_READY', 503, 'Service not ready', detail),
+  /** If-Match (or a body `version`) no longer names the resource's version: someone edited it meanwhile. */
+  preconditionFailed: (resource: string, currentEtag: string) =>
+    new AppError(
+      'PRECONDITION_FAILED',
+      412,
+      'Precondition failed',
+      `The ${resource} was changed since you read it (its ETag is now ${currentEtag}); nothing was ` +
+        'changed. Read it again and send your edit with the new ETag in If-Match.',
+      { headers: { etag: currentEtag } },
+    ),
+  ruleLimitReached: (limit: number) =>
+    new AppError(
+      'RULE_LIMIT_REACHED',
+      409,
+      'Too many rules',
+      `You have ${limit} rules, the most allowed; delete one before adding another.`,
+    ),
   databaseBusy: (retryAfterSeconds: number) =>
     new AppError(
       'DATABASE_BUSY',

@@ -27,6 +27,8 @@ const sampleArgs: { [K in ErrorFactory]: Parameters<(typeof errors)[K]> } = {
   emailTaken: [],
   rateLimited: [30],
   notReady: ['migrations are running'],
+  preconditionFailed: ['transaction', '"v3"'],
+  ruleLimitReached: [100],
   jobQueueUnavailable: [5],
   databaseBusy: [5],
   invalidPublicToken: [],

@@ -41,6 +41,8 @@ import { itemRoutes } from './http/routes/items.js';
 import { liabilityRoutes } from './http/routes/liabilities.js';
 import { accountBalanceRoutes } from './http/routes/account-balances.js';
 import { transactionDetailRoutes } from './http/routes/transaction-detail.js';
+import { transactionEditRoutes } from './http/routes/transaction-edits.js';
+import { ruleRoutes } from './http/routes/rules.js';
 import { categoryRoutes } from './http/routes/categories.js';
 import { securityRoutes } from './http/routes/securities.js';
 import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
@@ -193,6 +195,11 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     detail: services.transactionDetail,
     accounts: services.accounts,
   });
+  await app.register(transactionEditRoutes, {
+    edits: services.transactionEdits,
+    accounts: services.accounts,
+  });
+  await app.register(ruleRoutes, { rules: services.rules });
   await app.register(categoryRoutes, { categories: services.categories, accounts: services.accounts });
   await app.register(securityRoutes, { securities: services.securities, accounts: services.accounts });
   await app.register(holdingRoutes, {

@@ -25,6 +25,8 @@ import { createSyncService } from './sync/service.js';
 import { createCursorCodec } from './transactions/cursor.js';
 import { createTransactionsService } from './transactions/service.js';
 import { createTransactionDetailService } from './transactions/detail.js';
+import { createTransactionEditsService } from './transactions/edits.js';
+import { createRulesService } from './rules/service.js';
 import { createCategoriesService } from './categories/service.js';
 import { createSecuritiesService } from './securities/service.js';
 import { createUsersService } from './users/service.js';
@@ -49,6 +51,13 @@ function createServices(
   const itemHealth: ItemHealthCache = createListenedCache({ ttlSeconds: config.freshnessCacheSeconds });
   // The OAuth 2.1 authorization server's data (grants, clients) and its access tokens' verification.
   const oauth = createOAuthService({ repository: repositories.oauth, publicUrl: config.publicUrl });
+  const materializers = instrumentMaterializers(createAnalyticsMaterializers({ db, repositories }), metrics);
+  // The owner's edits and rules refresh the person's read model at once, as a sync does.
+  const transactionEdits = createTransactionEditsService({
+    edits: repositories.transactionEdits,
+    detail: createTransactionDetailService({ detail: repositories.transactionDetail }),
+    materializers,
+  });
   return {
     users: createUsersService({ users: repositories.users }),
     auth: createAuthService({
@@ -93,7 +102,13 @@ function createServices(
       investmentTransactions: repositories.investmentTransactions,
       cursors: createCursorCodec(config.jwtSecretKey),
     }),
-    materializers: instrumentMaterializers(createAnalyticsMaterializers({ db, repositories }), metrics),
+    materializers,
+    transactionEdits,
+    rules: createRulesService({
+      rules: repositories.rules,
+      accounts: repositories.accounts,
+      refresh: transactionEdits.refresh,
+    }),
     repositories,
   };
 }

@@ -69,7 +69,10 @@ export interface HoldingPositionRow {
 
 export function createAnalyticsRepository(db: Database) {
   return {
-    /** Recomputes one user's daily cash-flow sums from their transactions (after transfer matching). */
+    /**
+     * Recomputes one user's daily cash-flow sums from their transactions (after transfer matching): the
+     * owner's category and merchant overrides count, excluded transactions do not.
+     */
     async replaceCashflowDaily(userId: string): Promise<number> {
       const t = transactions;
       const category = sql`coalesce(${t.userCategory}, ${t.categoryPrimary})`;
@@ -90,13 +93,15 @@ export function createAnalyticsRepository(db: Database) {
                         else 'spending' end,
                    coalesce(${category}, 'UNCATEGORIZED'),
                    coalesce(${t.categoryDetailed}, 'UNCATEGORIZED'),
-                   coalesce(${t.merchantName}, ${t.name}),
+                   coalesce(${t.userMerchantName}, ${t.merchantName}, ${t.name}),
                    ${t.pending},
                    sum(${t.amount}),
                    sum(case when ${t.amount} > 0 then ${t.amount} else 0 end),
                    count(*)
             from ${t}
-            where ${t.userId} = ${userId}
+            -- An excluded transaction (the owner's edit or a rule: reimbursed, …) is neither income nor
+            -- spending; it stays listed with the transactions.
+            where ${t.userId} = ${userId} and not ${t.excluded}
             group by 1, 2, 3, 4, 5, 6, 7, 8
             returning 1
           )

@@ -16,6 +16,8 @@ import { createSyncDataRepository } from './sync-data.js';
 import { createSyncRunsRepository } from './sync-runs.js';
 import { createSyncScheduleRepository } from './sync-schedule.js';
 import { createTransactionDetailRepository } from './transaction-detail.js';
+import { createTransactionEditsRepository } from './transaction-edits.js';
+import { createRulesRepository } from './rules.js';
 import { createTransactionsRepository } from './transactions.js';
 import { createUsersRepository } from './users.js';
 import { createWebhookEventsRepository } from './webhook-events.js';
@@ -39,6 +41,8 @@ export function createRepositories(db: Database) {
     investmentTransactions: createInvestmentTransactionsRepository(db),
     accountBalances: createAccountBalancesRepository(db),
     transactionDetail: createTransactionDetailRepository(db),
+    transactionEdits: createTransactionEditsRepository(db),
+    rules: createRulesRepository(db),
     categories: createCategoriesRepository(db),
     securities: createSecuritiesRepository(db),
     analytics: createAnalyticsRepository(db),

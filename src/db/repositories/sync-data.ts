@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { batches } from '../batches.js';
-import type { Database } from '../client.js';
+import { selectRows, type Database } from '../client.js';
 import { jsonbText } from '../../lib/text.js';
 import {
   accounts,
@@ -15,6 +15,8 @@ import {
   securities,
   transactions,
 } from '../schema/index.js';
+import { createRulesRepository } from './rules.js';
+import { HAS_OWNER_FIELDS, KEPT_COLUMNS, MERGE_KEPT_OWNER_FIELDS } from './transaction-edits.js';
 
 type NewAccount = typeof accounts.$inferInsert;
 type NewTransaction = typeof transactions.$inferInsert;
@@ -147,6 +149,30 @@ export function createSyncDataRepository(db: Database) {
     await inFlight;
   }
 
+  /**
+   * Kept owner fields of removed rows come back: to a row Plaid added again under the same id, and to
+   * a posted row whose pending_transaction_id names a removed pending one (the owner's hand-set fields
+   * win over a rule's, MERGE_KEPT_OWNER_FIELDS). A kept row is consumed by its use.
+   */
+  async function restoreKeptEdits(tx: Database, userId: string): Promise<void> {
+    const [kept] = await selectRows<{ any: boolean }>(
+      tx,
+      sql`select exists (select 1 from transaction_edits_kept where user_id = ${userId}) as any`,
+    );
+    if (!kept?.any) return;
+    for (const link of [sql.raw('plaid_transaction_id'), sql.raw('pending_transaction_id')]) {
+      await tx.execute(sql`
+        with used as (
+          delete from transaction_edits_kept k
+           using transactions t
+           where k.user_id = ${userId} and t.user_id = ${userId} and t.${link} = k.plaid_transaction_id
+          returning k.*)
+        update transactions t set ${MERGE_KEPT_OWNER_FIELDS}
+          from used k
+         where t.user_id = ${userId} and t.${link} = k.plaid_transaction_id`);
+    }
+  }
+
   return {
     /** plaid account_id → accounts.id for one item of the caller. */
     async accountIdMap(userId: string, itemId: string): Promise<Map<string, string>> {
@@ -231,29 +257,39 @@ export function createSyncDataRepository(db: Database) {
         };
         await checkCursor(false);
 
-        const carried = new Map<string, { note: string | null; category: string | null }>();
+        // The person's rules, applied to every added and modified row of each page as it is written
+        // (in this transaction, with the data): src/domain/rules.
+        const rules = createRulesRepository(tx as unknown as Database);
+        const ruleIds = await rules.ruleIds(input.userId);
         const session: TransactionsSyncSession = {
           async applyPage(page) {
             await upsertTransactionRows(tx as unknown as Database, page.upserts);
+            if (ruleIds.length > 0 && page.upserts.length > 0) {
+              const scope = {
+                kind: 'plaid_ids',
+                plaidTransactionIds: page.upserts.map((row) => row.plaidTransactionId),
+              } as const;
+              for (const ruleId of ruleIds) await rules.apply(input.userId, ruleId, scope);
+            }
+            // A removed row's owner fields are kept aside: carried to the posted row that replaces a
+            // pending one, or restored if Plaid adds the same id again (below, before the commit).
             for (const ids of batches(page.removedPlaidIds)) {
-              const removed = await tx
-                .delete(transactions)
-                .where(
-                  and(
-                    eq(transactions.userId, input.userId),
-                    eq(transactions.itemId, input.itemId),
-                    inArray(transactions.plaidTransactionId, ids),
-                  ),
-                )
-                .returning({
-                  id: transactions.plaidTransactionId,
-                  note: transactions.userNote,
-                  category: transactions.userCategory,
-                });
-              for (const r of removed) {
-                if (r.note !== null || r.category !== null)
-                  carried.set(r.id, { note: r.note, category: r.category });
-              }
+              const json = JSON.stringify(ids);
+              await tx.execute(sql`
+                with removed as (
+                  delete from transactions
+                   where user_id = ${input.userId} and item_id = ${input.itemId}
+                     and plaid_transaction_id in (select jsonb_array_elements_text(${json}::jsonb))
+                  returning *)
+                insert into transaction_edits_kept (${KEPT_COLUMNS})
+                select ${KEPT_COLUMNS} from removed where ${HAS_OWNER_FIELDS}
+                on conflict (user_id, plaid_transaction_id) do update
+                  set user_note = excluded.user_note, user_category = excluded.user_category,
+                      user_tags = excluded.user_tags, excluded = excluded.excluded,
+                      excluded_reason = excluded.excluded_reason,
+                      user_merchant_name = excluded.user_merchant_name,
+                      manual_fields = excluded.manual_fields, edit_version = excluded.edit_version,
+                      kept_at = now()`);
             }
           },
           async savePayload(payload) {
@@ -267,18 +303,7 @@ export function createSyncDataRepository(db: Database) {
         if (!result.ready) return result;
         await checkCursor(true);
 
-        if (carried.size > 0) {
-          const json = JSON.stringify(
-            [...carried].map(([id, c]) => ({ id, note: c.note, category: c.category })),
-          );
-          await tx.execute(sql`
-            update transactions as t
-               set user_note = coalesce(t.user_note, c.note),
-                   user_category = coalesce(t.user_category, c.category)
-              from jsonb_to_recordset(${json}::jsonb) as c(id text, note text, category text)
-             where t.user_id = ${input.userId}
-               and t.pending_transaction_id = c.id`);
-        }
+        await restoreKeptEdits(tx as unknown as Database, input.userId);
         await tx
           .update(plaidItems)
           .set({ transactionsCursor: result.nextCursor })

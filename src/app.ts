@@ -34,6 +34,7 @@ import { meRoutes } from './http/routes/me.js';
 import { exportRoutes } from './http/routes/export.js';
 import { netWorthRoutes } from './http/routes/net-worth.js';
 import { netWorthChangeRoutes } from './http/routes/net-worth-change.js';
+import { insightRoutes } from './http/routes/insights.js';
 import { recurringRoutes } from './http/routes/recurring.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
@@ -212,6 +213,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     accounts: services.accounts,
     readCache,
   });
+  await app.register(insightRoutes, { insights: services.insights, accounts: services.accounts, readCache });
   await app.register(netWorthChangeRoutes, {
     netWorthChange: services.netWorthChange,
     accounts: services.accounts,

@@ -10,6 +10,7 @@ import { noMetrics, type MetricsRecorder } from '../metrics/metrics.js';
 import { createAccountsService, type ItemHealthCache } from './accounts/service.js';
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createNetWorthChangeService } from './analytics/attribution.js';
+import { createInsightsService } from './analytics/insights.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
 import { createTokenCache } from './auth/token-cache.js';
@@ -87,6 +88,7 @@ function createServices(
     }),
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
     netWorthChange: createNetWorthChangeService({ attribution: repositories.attribution }),
+    insights: createInsightsService({ insights: repositories.insights, accounts: repositories.accounts }),
     liabilities: createLiabilitiesService({
       liabilities: repositories.liabilities,
       accounts: repositories.accounts,

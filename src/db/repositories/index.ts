@@ -3,6 +3,7 @@ import { createAccountBalancesRepository } from './account-balances.js';
 import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
 import { createAttributionRepository } from './attribution.js';
+import { createInsightsRepository } from './insights.js';
 import { createCategoriesRepository } from './categories.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
@@ -47,6 +48,7 @@ export function createRepositories(db: Database) {
     securities: createSecuritiesRepository(db),
     analytics: createAnalyticsRepository(db),
     attribution: createAttributionRepository(db),
+    insights: createInsightsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),
     syncData: createSyncDataRepository(db),

@@ -1,4 +1,15 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import type { Logger } from '../../lib/logger.js';
+import type { PlaidClient } from '../../plaid/client.js';
+import { createPersonalDataService } from '../export/service.js';
+import type { JobQueue } from '../sync/queue.js';
+import { createSyncRequestsService } from '../sync/requests.js';
+import { createCursorCodec } from '../transactions/cursor.js';
 import { apiTokenScopes } from '../../db/schema/index.js';
 import { toApiTokenView, type ApiTokenView } from '../auth/service.js';
 import type { AccessTokenCipher } from '../items/access-token-cipher.js';
@@ -38,8 +49,46 @@ const reencryptInput = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(200),
 });
 
-/** What the commands run on: the core services, and the process's access-token cipher when it has one. */
-export type AdminServices = Services & { cipher?: AccessTokenCipher };
+const listItemsInput = z.strictObject({ email: emailSchema.optional() });
+const deleteUserInput = z.strictObject({ email: emailSchema });
+const exportUserInput = z.strictObject({
+  email: emailSchema,
+  /** Where the file goes: an absolute path (the running service writes it when it holds the data). */
+  out: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((value) => path.isAbsolute(value), { message: 'expected an absolute path' }),
+});
+const requestSyncInput = z.strictObject({
+  email: emailSchema.optional(),
+  itemId: z.uuid({ message: 'expected an item id (UUID)' }).optional(),
+});
+const syncProgressInput = z.strictObject({
+  runIds: z.array(z.uuid({ message: 'expected sync run ids (UUID)' })).max(10_000),
+});
+
+/**
+ * What the commands run on: the core services, and what the process has beside them: its access-token
+ * cipher, Plaid (our adapter), its job queue, its logger. The running service's control socket gives
+ * all of them; the CLI on its own gives what it set up for the command.
+ */
+export type AdminServices = Services & {
+  cipher?: AccessTokenCipher;
+  plaid?: PlaidClient;
+  jobs?: JobQueue;
+  logger?: Logger;
+};
+
+function personalDataOf(services: AdminServices) {
+  return createPersonalDataService({
+    export: services.repositories.export,
+    users: services.repositories.users,
+    ...(services.plaid ? { plaid: services.plaid } : {}),
+    ...(services.cipher ? { cipher: services.cipher } : {}),
+    ...(services.logger ? { logger: services.logger } : {}),
+  });
+}
 
 export const adminCommands = {
   'users.create': {
@@ -78,6 +127,88 @@ export const adminCommands = {
       const row = await services.auth.revokeAnyToken(input.id);
       if (!row) throw errors.notFound('active token', input.id);
       return toApiTokenView(row);
+    },
+  },
+  'users.list': {
+    input: noInput,
+    /** Everyone, with how much each has (counts, never amounts). */
+    async run(services: Services) {
+      return services.repositories.export.listPeople();
+    },
+  },
+  'users.delete': {
+    input: deleteUserInput,
+    /** The person's items removed at Plaid (errors logged by code), then the person and all their rows. */
+    async run(services: AdminServices, input: z.output<typeof deleteUserInput>) {
+      const user = await services.users.getByEmail(input.email);
+      const report = await personalDataOf(services).deletePerson(user.id);
+      return {
+        user: toUserView(user),
+        plaid_available: Boolean(services.plaid && services.cipher),
+        ...report,
+      };
+    },
+  },
+  'users.export': {
+    input: exportUserInput,
+    /** The person's export document (GET /v1/export) written to `out` (mode 0600, renamed into place). */
+    async run(services: AdminServices, input: z.output<typeof exportUserInput>) {
+      const user = await services.users.getByEmail(input.email);
+      const partial = `${input.out}.partial-${process.pid}`;
+      try {
+        await pipeline(
+          Readable.from(personalDataOf(services).exportJson(user.id)),
+          createWriteStream(partial, { mode: 0o600 }),
+        );
+        await rename(partial, input.out);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
+      return { user: toUserView(user), out: input.out };
+    },
+  },
+  'items.list': {
+    input: listItemsInput,
+    /** Every item (or one person's): institution, status, products, accounts, last sync; never tokens. */
+    async run(services: Services, input: z.output<typeof listItemsInput>) {
+      const user = input.email ? await services.users.getByEmail(input.email) : undefined;
+      return services.repositories.export.listItems(user?.id);
+    },
+  },
+  'sync.request': {
+    input: requestSyncInput,
+    /** Asks for a sync of every item (of one person, or one item), as POST /v1/sync/trigger does. */
+    async run(services: AdminServices, input: z.output<typeof requestSyncInput>) {
+      const { jobs } = services;
+      // The CLI gives one on PostgreSQL; the running embedded service always has one.
+      if (!jobs) throw new Error('No job queue in this process: syncs cannot be requested from here.');
+      const requests = createSyncRequestsService({
+        items: services.repositories.items,
+        runs: services.repositories.syncRuns,
+        jobs,
+        // Only `trigger` is used here: no ledger page cursor is ever encoded.
+        cursors: createCursorCodec('sync-request-command-never-encodes-a-cursor'),
+      });
+      const user = input.email ? await services.users.getByEmail(input.email) : undefined;
+      const items = await services.repositories.export.listItems(user?.id);
+      const chosen = input.itemId ? items.filter((item) => item.id === input.itemId) : items;
+      if (input.itemId && chosen.length === 0) throw errors.notFound('item', input.itemId);
+      const results = [];
+      for (const item of chosen) {
+        const [triggered] = await requests.trigger(item.user_id, { itemId: item.id });
+        if (triggered) {
+          results.push({ ...triggered, email: item.email, institution: item.institution });
+        }
+      }
+      return results;
+    },
+  },
+  'sync.progress': {
+    input: syncProgressInput,
+    /** Where the given sync runs are: status and counts per item and product. */
+    async run(services: Services, input: z.output<typeof syncProgressInput>) {
+      return services.repositories.export.findRunsProgress(input.runIds);
     },
   },
   'keys.status': {

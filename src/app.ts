@@ -35,6 +35,7 @@ import { exportRoutes } from './http/routes/export.js';
 import { netWorthRoutes } from './http/routes/net-worth.js';
 import { netWorthChangeRoutes } from './http/routes/net-worth-change.js';
 import { insightRoutes } from './http/routes/insights.js';
+import { budgetRoutes } from './http/routes/budgets.js';
 import { recurringRoutes } from './http/routes/recurring.js';
 import { syncRoutes } from './http/routes/sync.js';
 import { transactionRoutes } from './http/routes/transactions.js';
@@ -214,6 +215,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
     readCache,
   });
   await app.register(insightRoutes, { insights: services.insights, accounts: services.accounts, readCache });
+  await app.register(budgetRoutes, { budgets: services.budgets, accounts: services.accounts });
   await app.register(netWorthChangeRoutes, {
     netWorthChange: services.netWorthChange,
     accounts: services.accounts,

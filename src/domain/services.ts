@@ -11,6 +11,7 @@ import { createAccountsService, type ItemHealthCache } from './accounts/service.
 import { createAnalyticsMaterializers } from './analytics/materializers.js';
 import { createNetWorthChangeService } from './analytics/attribution.js';
 import { createInsightsService } from './analytics/insights.js';
+import { createBudgetsService } from './budgets/service.js';
 import { createAnalyticsService } from './analytics/service.js';
 import { createAuthService } from './auth/service.js';
 import { createTokenCache } from './auth/token-cache.js';
@@ -89,6 +90,7 @@ function createServices(
     analytics: createAnalyticsService({ analytics: repositories.analytics }),
     netWorthChange: createNetWorthChangeService({ attribution: repositories.attribution }),
     insights: createInsightsService({ insights: repositories.insights, accounts: repositories.accounts }),
+    budgets: createBudgetsService({ budgets: repositories.budgets }),
     liabilities: createLiabilitiesService({
       liabilities: repositories.liabilities,
       accounts: repositories.accounts,

@@ -4,6 +4,7 @@ import { createAccountsRepository } from './accounts.js';
 import { createAnalyticsRepository } from './analytics.js';
 import { createAttributionRepository } from './attribution.js';
 import { createInsightsRepository } from './insights.js';
+import { createBudgetsRepository } from './budgets.js';
 import { createCategoriesRepository } from './categories.js';
 import { createApiTokensRepository } from './api-tokens.js';
 import { createItemLocksRepository } from './item-locks.js';
@@ -49,6 +50,7 @@ export function createRepositories(db: Database) {
     analytics: createAnalyticsRepository(db),
     attribution: createAttributionRepository(db),
     insights: createInsightsRepository(db),
+    budgets: createBudgetsRepository(db),
     readModel: createReadModelRepository(db),
     syncRuns: createSyncRunsRepository(db),
     syncData: createSyncDataRepository(db),

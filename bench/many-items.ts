@@ -41,7 +41,7 @@ const INSTITUTIONS = ['ins_109508', 'ins_109509', 'ins_109510', 'ins_109511'];
 /** Days of generated history per item (Plaid's default); the bulk control adds the rest within them. */
 const DAYS_REQUESTED = 90;
 const WORKERS = 2;
-const WORKER_CONCURRENCY = 2;
+const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 2);
 /**
  * The workers' WORKER_POLL_INTERVAL_SECONDS: the product's default, unless this process's environment
  * sets one (to see what the polling costs: `WORKER_POLL_INTERVAL_SECONDS=0.5 npm run bench -- --only items`).
@@ -753,7 +753,9 @@ async function startProcess(
       ([key]) => !/^(DATABASE_URL|PORT|DATA_DIR|PLAID_.*|JOBS_IN_PROCESS|WORKER_.*|LOG_LEVEL)$/.test(key),
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // BENCH_SERVICE_NODE_ARGS: extra node flags for the API and workers (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
+  const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
     cwd: root,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,6 +25,19 @@ const base64Key32 = z
 
 const CACHE_SECONDS = 'expected whole seconds from 0 (no cache) to 3600';
 
+const RETENTION_DAYS = 'expected whole days from 0 (keep forever) to 36500';
+
+/** How long the retention job keeps rows of a kind (docs/operations.md#retention); 0 keeps them forever. */
+const retentionDays = (defaultDays: number) =>
+  optionalString.pipe(
+    z.coerce
+      .number<string | undefined>({ message: RETENTION_DAYS })
+      .int({ message: RETENTION_DAYS })
+      .min(0, { message: RETENTION_DAYS })
+      .max(36_500, { message: RETENTION_DAYS })
+      .default(defaultDays),
+  );
+
 /** A cache's lifetime: 0 turns it off; empty means the default, not 0, so a blank line cannot turn it off. */
 const cacheSeconds = () =>
   optionalString.pipe(
@@ -134,6 +147,18 @@ export const configSchema = z
       z.string().min(16, { message: 'expected at least 16 characters of random text' }).optional(),
     ),
     /** `finance-api worker` only: serve its own /metrics on this port (needs METRICS_TOKEN). */
+    /** The retention job (src/jobs/retention.ts): days kept per kind of row, 0 = forever, and when it runs. */
+    RETENTION_DAYS_PLAID_PAYLOADS: retentionDays(90),
+    RETENTION_DAYS_WEBHOOK_EVENTS: retentionDays(90),
+    RETENTION_DAYS_SYNC_RUNS: retentionDays(365),
+    RETENTION_DAYS_EXPIRED_CREDENTIALS: retentionDays(30),
+    RETENTION_CRON: z
+      .string()
+      .trim()
+      .default('30 4 * * *')
+      .refine((value) => isCron(value), {
+        message: 'expected a cron expression of five fields, e.g. "30 4 * * *" (daily at 04:30 UTC)',
+      }),
     WORKER_METRICS_PORT: optionalString.pipe(
       z.coerce
         .number<string>({ message: 'expected a port number from 1 to 65535' })
@@ -237,6 +262,8 @@ export interface Config {
     timeoutSeconds: number;
     /** The per-item lock's lease; a killed worker's item is taken over after at most this long. */
     lockLeaseSeconds: number;
+    /** The retention job's settings; absent (hand-built configs): the job is not scheduled. */
+    retention?: RetentionConfig;
   };
   metrics: {
     /** The bearer token of GET /metrics; undefined: no metrics endpoint. */
@@ -244,6 +271,19 @@ export interface Config {
     /** A worker's own metrics port (`finance-api worker`); undefined: none. */
     workerPort?: number;
   };
+}
+
+/** Days kept per kind of row (0 = forever) and the retention job's schedule (docs/operations.md#retention). */
+export interface RetentionConfig {
+  cron: string;
+  /** Raw Plaid pages (`plaid_payloads`), by when they were received. */
+  plaidPayloadsDays: number;
+  /** Received webhooks (`webhook_events`), verified or not. */
+  webhookEventsDays: number;
+  /** Finished sync ledger rows; an item's newest succeeded run of each product is always kept. */
+  syncRunsDays: number;
+  /** Personal access tokens, OAuth records and dashboard sessions this long after they expired or were revoked. */
+  expiredCredentialsDays: number;
 }
 
 export class ConfigError extends Error {
@@ -330,6 +370,13 @@ export function buildConfig(
       retryDelaySeconds: raw.SYNC_RETRY_DELAY_SECONDS,
       timeoutSeconds: raw.SYNC_JOB_TIMEOUT_SECONDS,
       lockLeaseSeconds: raw.SYNC_LOCK_LEASE_SECONDS,
+      retention: {
+        cron: raw.RETENTION_CRON,
+        plaidPayloadsDays: raw.RETENTION_DAYS_PLAID_PAYLOADS,
+        webhookEventsDays: raw.RETENTION_DAYS_WEBHOOK_EVENTS,
+        syncRunsDays: raw.RETENTION_DAYS_SYNC_RUNS,
+        expiredCredentialsDays: raw.RETENTION_DAYS_EXPIRED_CREDENTIALS,
+      },
     },
     metrics: {
       ...(raw.METRICS_TOKEN ? { token: raw.METRICS_TOKEN } : {}),

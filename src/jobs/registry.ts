@@ -6,6 +6,7 @@
 
 import type { JobDefinition } from './job.js';
 import { plaidWebhookJob } from './plaid-webhook.js';
+import { retentionJob } from './retention.js';
 import { scheduledRefreshJob } from './scheduled-refresh.js';
 import { syncItemDeadJob } from './sync-item-dead.js';
 import { syncItemJob } from './sync-item.js';
@@ -16,6 +17,7 @@ export const JOBS: readonly JobDefinition[] = [
   syncItemJob,
   plaidWebhookJob,
   scheduledRefreshJob,
+  retentionJob,
 ];
 
 export const QUEUES = {
@@ -25,6 +27,8 @@ export const QUEUES = {
   plaidWebhook: plaidWebhookJob.name,
   /** Cron fan-out: enqueue a sync for every healthy item. */
   scheduledRefresh: scheduledRefreshJob.name,
+  /** Cron: prune old raw payloads, webhook events, sync ledger rows and expired credentials. */
+  retention: retentionJob.name,
   /** Where sync jobs that exhausted their retries are kept for inspection. */
   syncItemDead: syncItemDeadJob.name,
 } as const;

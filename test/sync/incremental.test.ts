@@ -73,6 +73,35 @@ describe.each(databaseKinds())('incremental sync (%s)', (kind) => {
     expect(snapshots?.days).toBe(4);
   });
 
+  it('should ask for no read-model refresh when a re-sync changed nothing, and for one when data moved', async () => {
+    const state = async () => {
+      const [row] = await selectRows<{ requested: number; refreshes: number }>(
+        h.db,
+        sql`select requested_seq::int as requested, refreshes::int as refreshes
+              from read_model_state where user_id = ${userId}`,
+      );
+      return row;
+    };
+    await h.sync.syncItem(userId, itemId, { trigger: 'webhook' }); // whatever was still to take
+    const before = await state();
+    const unchanged = await h.sync.syncItem(userId, itemId, { trigger: 'webhook' });
+    expect(unchanged.status).toBe('succeeded');
+    expect(unchanged.products.filter((p) => p.readModelChanged)).toEqual([]);
+    expect(unchanged.analytics).toBe('not_needed');
+    expect(await state()).toEqual(before);
+
+    await h.control('POST', `/__emulator/items/${plaidItemId}/transactions`, {
+      transactions: [{ amount: 12.34, name: 'Bakery' }],
+    });
+    const moved = await h.sync.syncItem(userId, itemId, { trigger: 'webhook' });
+    expect(moved.products.find((p) => p.product === 'transactions')?.readModelChanged).toBe(true);
+    expect(moved.analytics).toBe('refreshed');
+    const after = await state();
+    expect(after?.requested).toBe((before?.requested ?? 0) + 1);
+    expect(after?.refreshes).toBe((before?.refreshes ?? 0) + 1);
+    await expectInSync();
+  });
+
   it('should carry the owner note from a pending row to the posted row that replaces it', async () => {
     await h.control('POST', `/__emulator/items/${plaidItemId}/transactions`, {
       transactions: [{ amount: 42.17, name: 'Hardware store', pending: true, posts_after_days: 1 }],

@@ -136,6 +136,23 @@ function transactionsUpsertStatement(rows: readonly NewTransaction[]): SQL {
 }
 
 /** Writes of the Plaid pipeline: upserts, atomic replacements, and the transactions cursor commit. */
+/** The account fields a sync writes (from /accounts/get); a row is rewritten only when one of them changed. */
+const ACCOUNT_SYNCED_COLUMNS = [
+  'persistentAccountId',
+  'name',
+  'officialName',
+  'mask',
+  'type',
+  'subtype',
+  'currentBalance',
+  'availableBalance',
+  'creditLimit',
+  'isoCurrencyCode',
+  'unofficialCurrencyCode',
+  'balancesAsOf',
+  'raw',
+] as const;
+
 export function createSyncDataRepository(db: Database) {
   async function upsertTransactionRows(tx: Database, rows: readonly NewTransaction[]): Promise<void> {
     // The next batch's JSON is built while the server writes the current one (one statement in flight).
@@ -183,51 +200,58 @@ export function createSyncDataRepository(db: Database) {
       return new Map(rows.map((r) => [r.plaidAccountId, r.id]));
     },
 
+    /**
+     * Inserts new accounts and rewrites those whose fields changed; returns only the rows it wrote (an
+     * account that came back unchanged is left alone: no write, no change notice, no refresh asked).
+     */
     async upsertAccounts(rows: readonly NewAccount[]): Promise<{ id: string; plaidAccountId: string }[]> {
       if (rows.length === 0) return [];
+      const changed = sql.join(
+        ACCOUNT_SYNCED_COLUMNS.map(
+          (key) => sql`${accounts[key]} is distinct from excluded.${sql.identifier(accounts[key].name)}`,
+        ),
+        sql` or `,
+      );
       return db
         .insert(accounts)
         .values([...rows])
         .onConflictDoUpdate({
           target: accounts.plaidAccountId,
-          set: {
-            ...excluded(accounts, [
-              'persistentAccountId',
-              'name',
-              'officialName',
-              'mask',
-              'type',
-              'subtype',
-              'currentBalance',
-              'availableBalance',
-              'creditLimit',
-              'isoCurrencyCode',
-              'unofficialCurrencyCode',
-              'balancesAsOf',
-              'raw',
-            ]),
-            updatedAt: sql`now()`,
-          },
-          setWhere: sql`${accounts.userId} = excluded."user_id" and ${accounts.itemId} = excluded."item_id"`,
+          set: { ...excluded(accounts, [...ACCOUNT_SYNCED_COLUMNS]), updatedAt: sql`now()` },
+          setWhere: sql`${accounts.userId} = excluded."user_id" and ${accounts.itemId} = excluded."item_id" and (${changed})`,
         })
         .returning({ id: accounts.id, plaidAccountId: accounts.plaidAccountId });
     },
 
-    /** One snapshot per account and day; a later sync the same day overwrites it. */
-    async upsertBalanceSnapshots(rows: readonly NewBalanceSnapshot[]): Promise<void> {
-      if (rows.length === 0) return;
-      await db
+    /**
+     * One snapshot per account and day; a later sync the same day overwrites it when a figure changed.
+     * Returns how many snapshots it wrote (new, or changed).
+     */
+    async upsertBalanceSnapshots(rows: readonly NewBalanceSnapshot[]): Promise<number> {
+      if (rows.length === 0) return 0;
+      const columns = [
+        'currentBalance',
+        'availableBalance',
+        'isoCurrencyCode',
+        'unofficialCurrencyCode',
+      ] as const;
+      const changed = sql.join(
+        columns.map(
+          (key) =>
+            sql`${balanceSnapshots[key]} is distinct from excluded.${sql.identifier(balanceSnapshots[key].name)}`,
+        ),
+        sql` or `,
+      );
+      const written = await db
         .insert(balanceSnapshots)
         .values([...rows])
         .onConflictDoUpdate({
           target: [balanceSnapshots.accountId, balanceSnapshots.date],
-          set: excluded(balanceSnapshots, [
-            'currentBalance',
-            'availableBalance',
-            'isoCurrencyCode',
-            'unofficialCurrencyCode',
-          ]),
-        });
+          set: excluded(balanceSnapshots, [...columns]),
+          setWhere: changed,
+        })
+        .returning({ accountId: balanceSnapshots.accountId });
+      return written.length;
     },
 
     /**

@@ -75,6 +75,8 @@ export interface ProductRunResult {
   added: number;
   modified: number;
   removed: number;
+  /** The run wrote data the read model is computed from (see Counts). */
+  readModelChanged: boolean;
   error?: SyncRunError;
 }
 
@@ -103,6 +105,12 @@ interface Counts {
   modified: number;
   removed: number;
   cursorAfter?: string | null;
+  /**
+   * Whether the run wrote data the read model is computed from (transactions, accounts and their
+   * balance snapshots: src/domain/analytics/materializers.ts). A sync that changed none of it asks for
+   * no refresh: an unchanged re-sync (a webhook, the scheduler) costs no recomputation.
+   */
+  readModelChanged: boolean;
 }
 
 interface RunContext {
@@ -169,9 +177,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     );
     const before = await data.accountIdMap(ctx.userId, ctx.item.id);
     const rows = response.accounts.map((a) => mapAccount(a, { userId: ctx.userId, itemId: ctx.item.id }));
+    // Only new or changed accounts come back; the others keep the ids they had.
     const saved = await data.upsertAccounts(rows);
-    const ids = new Map(saved.map((s) => [s.plaidAccountId, s.id]));
-    await data.upsertBalanceSnapshots(
+    const ids = new Map([...before, ...saved.map((s) => [s.plaidAccountId, s.id] as const)]);
+    const snapshotsWritten = await data.upsertBalanceSnapshots(
       rows.flatMap((row) => {
         const accountId = ids.get(row.plaidAccountId);
         if (!accountId) return [];
@@ -191,7 +200,12 @@ export function createSyncService(deps: SyncServiceDeps) {
     const added = saved.filter((s) => !before.has(s.plaidAccountId)).length;
     ctx.observed.plaidProducts = plaidProductsOf(response.item);
     ctx.observed.newAccounts = before.size > 0 && added > 0;
-    return { added, modified: saved.length - added, removed: 0 };
+    return {
+      added,
+      modified: saved.length - added,
+      removed: 0,
+      readModelChanged: saved.length > 0 || snapshotsWritten > 0,
+    };
   }
 
   async function syncTransactions(ctx: RunContext): Promise<Counts> {
@@ -239,12 +253,14 @@ export function createSyncService(deps: SyncServiceDeps) {
         'transactions sync restarted from the original cursor after a mutation during pagination',
       );
     }
-    if (!update.ready) return { added: 0, modified: 0, removed: 0, cursorAfter: original };
+    if (!update.ready)
+      return { added: 0, modified: 0, removed: 0, cursorAfter: original, readModelChanged: false };
     return {
       added: update.added,
       modified: update.modified,
       removed: update.removed,
       cursorAfter: update.nextCursor,
+      readModelChanged: update.added + update.modified + update.removed > 0,
     };
   }
 
@@ -260,7 +276,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       return id ? [id] : [];
     });
     await data.replaceHoldings({ userId: ctx.userId, accountIds: ours, rows, date: ctx.today });
-    return { added: rows.length, modified: 0, removed: 0 };
+    return { added: rows.length, modified: 0, removed: 0, readModelChanged: false };
   }
 
   async function syncInvestmentTransactions(ctx: RunContext): Promise<Counts> {
@@ -290,7 +306,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       mapInvestmentTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds, securityIds }),
     );
     await data.upsertInvestmentTransactions(rows);
-    return { added: rows.length, modified: 0, removed: 0 };
+    return { added: rows.length, modified: 0, removed: 0, readModelChanged: false };
   }
 
   async function syncLiabilities(ctx: RunContext): Promise<Counts> {
@@ -300,7 +316,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
     const rows = mapLiabilities(response.liabilities, { userId: ctx.userId, accountIds });
     await data.upsertLiabilities(rows);
-    return { added: rows.length, modified: 0, removed: 0 };
+    return { added: rows.length, modified: 0, removed: 0, readModelChanged: false };
   }
 
   /** The job's queued ledger rows, by product (rows of another user or already run are ignored). */
@@ -372,7 +388,16 @@ export function createSyncService(deps: SyncServiceDeps) {
         { userId: base.userId, itemId: base.item.id, syncRunId: runId, product, error: described },
         status === 'skipped' ? 'product unavailable for this item' : 'product sync failed',
       );
-      return { product, runId, status, added: 0, modified: 0, removed: 0, error: described };
+      return {
+        product,
+        runId,
+        status,
+        added: 0,
+        modified: 0,
+        removed: 0,
+        readModelChanged: false,
+        error: described,
+      };
     }
   }
 
@@ -565,7 +590,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const analytics = await refreshAfterSync(
       userId,
       itemId,
-      results.some((r) => r.status === 'succeeded'),
+      results.some((r) => r.readModelChanged),
     );
     const retryAfter = results.flatMap((r) => (r.error?.retryable ? [r.error.retryAfterMs ?? 1000] : []));
     return {

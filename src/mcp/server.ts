@@ -6,6 +6,7 @@ import type { McpCaller, McpTool } from './tool.js';
 import { accountTools } from './tools/accounts.js';
 import { analyticsTools } from './tools/analytics.js';
 import { dataSurfaceTools } from './tools/data-surface.js';
+import { insightsTools } from './tools/insights.js';
 import { searchFetchTools } from './tools/search-fetch.js';
 import { syncTools } from './tools/sync.js';
 import { transactionTools } from './tools/transactions.js';
@@ -24,6 +25,7 @@ export function mcpTools(deps: McpToolDeps): McpTool[] {
     ...accountTools(deps),
     ...transactionTools(deps),
     ...analyticsTools(deps),
+    ...insightsTools(deps),
     ...dataSurfaceTools(deps),
     ...syncTools(deps),
     ...searchFetchTools(deps),

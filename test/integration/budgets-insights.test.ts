@@ -172,7 +172,7 @@ describe.each(databaseKinds())('budgets and insights against the emulator (%s)',
       method,
       url,
       headers: bearer(token),
-      ...(payload === undefined ? {} : { payload }),
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
     });
     expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
     return (res.body ? res.json() : null) as T;

@@ -219,6 +219,10 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
           security_id: string;
         }[];
         await sameAsRest('get_recurring', {}, '/v1/recurring');
+        await sameAsRest('get_net_worth_change', {}, '/v1/net-worth/change');
+        await sameAsRest('get_insights', {}, '/v1/insights');
+        await sameAsRest('get_budgets', {}, '/v1/budgets');
+        await sameAsRest('suggest_budgets', {}, '/v1/budgets/suggest');
         await sameAsRest('list_liabilities', {}, '/v1/liabilities');
         await sameAsRest(
           'search_investment_transactions',

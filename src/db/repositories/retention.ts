@@ -23,9 +23,9 @@ function dueRows(target: RetentionTarget, before: Date, batch: number): SQL {
   const at = before.toISOString();
   switch (target) {
     case 'plaid_payloads':
-      return sql`select id from plaid_payloads where received_at < ${at}::timestamptz limit ${batch}`;
+      return sql`select id from plaid_payloads where created_at < ${at}::timestamptz limit ${batch}`;
     case 'webhook_events':
-      return sql`select id from webhook_events where received_at < ${at}::timestamptz limit ${batch}`;
+      return sql`select id from webhook_events where created_at < ${at}::timestamptz limit ${batch}`;
     case 'sync_runs':
       // Finished runs only, and never an item's newest succeeded run of a product: freshness and the
       // sync's first-run checks read it.

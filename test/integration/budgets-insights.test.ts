@@ -10,12 +10,16 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { Products } from 'plaid';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../src/db/client.js';
 import type { JobQueue } from '../../src/domain/sync/queue.js';
 import { buildEmulatorApp, type GroundTruth } from '../../src/emulator/index.js';
 import { addMonths, daysBetween, formatDate } from '../../src/lib/dates.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { buildMcpServer } from '../../src/mcp/server.js';
+import { insightsTools } from '../../src/mcp/tools/insights.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -491,5 +495,38 @@ describe.each(databaseKinds())('budgets and insights against the emulator (%s)',
       );
       expect(after.budgets.map((b) => b.category)).toEqual(['FOOD_AND_DRINK']);
     });
+  });
+  it('the MCP tools get_insights, get_budgets and suggest_budgets answer what the REST routes answer', async () => {
+    const server = buildMcpServer(
+      insightsTools(t.app.services),
+      { userId: owner.userId, scopes: ['read'] },
+      createLogger('silent'),
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'budgets-insights-tests', version: '1.0.0' });
+    await client.connect(clientSide);
+    for (const [tool, args, url] of [
+      ['get_insights', { month: MONTH }, `/v1/insights?month=${MONTH}`],
+      ['get_budgets', { month: MONTH }, `/v1/budgets?month=${MONTH}`],
+      ['suggest_budgets', {}, '/v1/budgets/suggest'],
+    ] as const) {
+      const result = (await client.callTool({ name: tool, arguments: args })) as {
+        isError?: boolean;
+        content: { text: string }[];
+        structuredContent: Record<string, unknown>;
+      };
+      expect(result.isError ?? false, JSON.stringify(result.content)).toBe(false);
+      const { as_of: _a, truncated, ...answer } = result.structuredContent;
+      const { as_of: _b, ...rest } = await call<Record<string, unknown>>(owner.token, 'GET', url, 200);
+      expect(answer, tool).toEqual(rest);
+      expect(truncated, tool).toBeNull();
+    }
+    const bad = (await client.callTool({ name: 'get_budgets', arguments: { month: '2026-13' } })) as {
+      isError?: boolean;
+      content: { text: string }[];
+    };
+    expect(bad.isError).toBe(true);
+    await client.close();
   });
 });

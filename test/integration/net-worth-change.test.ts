@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { Products, type AccountBase, type InvestmentTransaction, type Transaction } from 'plaid';
+import { Products, type AccountBase, type InvestmentTransaction } from 'plaid';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsMaterializers } from '../../src/domain/analytics/materializers.js';
 import type { JobQueue } from '../../src/domain/sync/queue.js';
@@ -17,6 +19,8 @@ import { createSyncService } from '../../src/domain/sync/service.js';
 import { buildEmulatorApp, type GroundTruth } from '../../src/emulator/index.js';
 import { addDays, daysBetween, formatDate } from '../../src/lib/dates.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { buildMcpServer } from '../../src/mcp/server.js';
+import { insightsTools } from '../../src/mcp/tools/insights.js';
 import { createPlaidClient, type PlaidClient } from '../../src/plaid/client.js';
 import { bearer, newAccessToken, newUser } from '../factories/users.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -401,7 +405,7 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
     expect(e.ownTransfers.length).toBeGreaterThanOrEqual(2); // the monthly savings transfer, both legs
     expect(usd.parts.own_transfers.amount).toBe('0.00');
     expect(usd.parts.own_transfers.account_ids.sort()).toEqual(
-      [...new Set(e.ownTransfers.map((t: Transaction) => ids.get(t.account_id)!))].sort(),
+      [...new Set(e.ownTransfers.map((t) => ids.get(t.account_id)!))].sort(),
     );
   });
 
@@ -412,7 +416,7 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
     expect(legs).toBeGreaterThan(0n); // the IRA contribution from checking
     expect(usd.parts.investment_contributions.from_own_accounts).toBe(text(legs));
     // Counted as spending, the figure would be lower by exactly those legs.
-    expect(units(usd.parts.spending.amount)).toBe(units(e.parts.spending));
+    expect(units(usd.parts.spending.amount)).toBe(units(e.parts.spending!));
     expect(usd.parts.investment_contributions.account_ids).toContain(ids.get(e.fundingLegs[0]!.account_id));
   });
 
@@ -426,6 +430,33 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
     expect(units(usd.parts.debt_paydown.paid_down)).toBeGreaterThanOrEqual(received);
     expect(usd.parts.spending.amount).toBe(e.parts.spending);
     expect(units(usd.parts.debt_paydown.new_debt)).toBeGreaterThan(0n); // the card's purchases
+  });
+
+  it('the MCP tool get_net_worth_change answers what the REST route answers', async () => {
+    const server = buildMcpServer(
+      insightsTools(t.app.services),
+      { userId: owner.userId, scopes: ['read'] },
+      createLogger('silent'),
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'net-worth-change-tests', version: '1.0.0' });
+    await client.connect(clientSide);
+    const result = (await client.callTool({
+      name: 'get_net_worth_change',
+      arguments: { start_date: START, end_date: END },
+    })) as { isError?: boolean; content: { text: string }[]; structuredContent: Record<string, unknown> };
+    expect(result.isError ?? false, JSON.stringify(result.content)).toBe(false);
+    const { as_of: _a, ...tool } = result.structuredContent;
+    const { as_of: _b, ...rest } = (await answer()) as unknown as Record<string, unknown>;
+    expect(tool).toEqual(rest);
+    const bad = (await client.callTool({
+      name: 'get_net_worth_change',
+      arguments: { start_date: END, end_date: START },
+    })) as { isError?: boolean; content: { text: string }[] };
+    expect(bad.isError).toBe(true);
+    expect(bad.content[0]!.text).toMatch(/^VALIDATION_FAILED: start_date/);
+    await client.close();
   });
 
   it("another person's answer has none of this person's figures; bad input is 400 naming the field", async () => {

@@ -62,8 +62,11 @@ function removeStaleBuilds(keep) {
   }
 }
 
-/** The folder of transpiled sources for the current src/, built first when missing; undefined without esbuild. */
-async function transpiledSources() {
+/**
+ * The folder of transpiled sources for the current src/, built first when missing; undefined without esbuild.
+ * Also run by `npm ci`/`npm install` (postinstall), so that the first `npm start` finds it made.
+ */
+export async function transpiledSources() {
   let esbuild;
   try {
     esbuild = await import('esbuild');
@@ -113,9 +116,17 @@ async function transpiledSources() {
  */
 export async function loadEntrypoint(name) {
   const transpiled = await transpiledSources();
+  if (name === 'server') {
+    // The dashboard's browser bundle (bin/dashboard-bundle.js), built in the background when its sources
+    // changed: the service is ready without waiting, and the first /app request awaits it.
+    void import('./dashboard-bundle.js')
+      .then(({ dashboardBundle }) => dashboardBundle(root))
+      .catch(() => undefined);
+  }
   if (transpiled) {
-    // Stack traces name the TypeScript files and lines (the build writes linked source maps).
-    process.setSourceMapsEnabled(true);
+    // The build writes linked source maps, but they are not read by default: parsing the maps of every
+    // loaded module (ours and the dependencies') costs several tenths of a second of the start. Start
+    // with NODE_OPTIONS=--enable-source-maps for stack traces that name the TypeScript files and lines.
     return import(pathToFileURL(path.join(transpiled, `${name}.js`)).href);
   }
   const compiled = path.join(root, 'dist', `${name}.js`);

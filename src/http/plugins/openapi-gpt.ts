@@ -88,6 +88,34 @@ export const GPT_OPERATIONS: Readonly<Record<string, GptOperation>> = {
     scope: 'read',
     description: `Subscriptions, bills and salary found in the last 18 months: merchant, typical amount, cadence, next expected date. ${SIGN}`,
   },
+  getNetWorthChange: {
+    scope: 'read',
+    description:
+      'Why net worth changed between two days, per currency: income, spending, fees, investment contributions, ' +
+      'market movement, debt paydown, own transfers and the unexplained rest, adding up to the change. Default: the last 30 days.',
+  },
+  getInsights: {
+    scope: 'read',
+    description:
+      'What is different in a month: category spending vs its 6-month median, largest transactions, new ' +
+      `merchants, subscription changes, missing income, fees, stale accounts; with transaction ids. ${SIGN}`,
+  },
+  getBudgets: {
+    scope: 'read',
+    description:
+      'Budgets of a month per category: budgeted, spent (positive), pending, rollover, remaining and a month-end projection; totals per currency.',
+  },
+  suggestBudgets: {
+    scope: 'read',
+    description: 'A starting monthly budget per category: the median spending (positive) of the last 6 complete months.',
+  },
+  putBudget: {
+    scope: 'write',
+    consequential: true,
+    bodyExample: { amount: '400.00', currency: 'USD', rollover: false },
+    description:
+      'Set the monthly budget of a spending category in one currency (amount positive, as a decimal string). Only when the person asks.',
+  },
   listItems: {
     scope: 'read',
     description:
@@ -130,6 +158,8 @@ const PARAMETER_HELP: Readonly<Record<string, { description?: string; example?: 
   type: { description: 'buy, sell, cancel, cash, fee or transfer', example: 'cash' },
   subtype: { example: 'dividend' },
   start_date: { example: '2026-01-01' },
+  month: { example: '2026-03' },
+  currency: { example: 'USD' },
   end_date: { example: '2026-01-31' },
   category: { example: 'FOOD_AND_DRINK' },
   merchant: { example: 'Starbucks' },

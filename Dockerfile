@@ -15,6 +15,9 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY scripts/ scripts/
 COPY src/ src/
 COPY drizzle/ drizzle/
+# bin/dashboard-bundle.js: `npm run build` bundles the dashboard's browser code (esbuild, a development
+# dependency) into dist/dashboard-assets/, which the runtime serves as built.
+COPY bin/ bin/
 RUN npm ci --no-audit --no-fund
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund

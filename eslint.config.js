@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser code (bundled by bin/dashboard-bundle.js; its own tsconfig).
+    files: ['src/dashboard/client/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Entrypoints, the CLI, benchmarks and scripts talk to a terminal on purpose.
     files: ['src/cli.ts', 'bin/**/*.js', 'bench/**/*.ts', 'scripts/**/*.ts', '.ci/**/*.mjs'],
     rules: { 'no-console': 'off' },

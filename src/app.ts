@@ -49,6 +49,7 @@ import { categoryRoutes } from './http/routes/categories.js';
 import { securityRoutes } from './http/routes/securities.js';
 import { investmentTransactionRoutes } from './http/routes/investment-transactions.js';
 import { linkPageRoutes } from './http/routes/link-page.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { plaidLinkRoutes } from './http/routes/plaid-link.js';
 import { plaidWebhookRoutes } from './http/routes/plaid-webhook.js';
@@ -238,6 +239,12 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(itemRoutes, { items: services.items });
   await app.register(linkPageRoutes, {
     // In emulator mode the page sends browsers to the emulator's Link (its URL is known once it runs).
+    emulatorUrl: config.plaid.mode === 'emulator' ? () => plaid.basePath || undefined : undefined,
+  });
+  // The personal dashboard at /app (src/dashboard/), signed in with the session cookie.
+  await app.register(dashboardRoutes, {
+    webSessions: services.webSessions,
+    publicUrl: config.publicUrl,
     emulatorUrl: config.plaid.mode === 'emulator' ? () => plaid.basePath || undefined : undefined,
   });
   // PUBLIC_URL/mcp: the MCP server (src/mcp/); `authenticate` decides which tokens it accepts.

@@ -401,6 +401,14 @@ describe.runIf(databaseKinds().includes('postgres'))('the container image contra
     expect(healthy.code, healthy.output).toBe(0);
     const transactions = await call<{ data: unknown[] }>('GET', '/v1/transactions?limit=5');
     expect(transactions.body.data.length).toBeGreaterThan(0);
+    // The dashboard as `npm run build` bundled it in the build stage (no esbuild at run time).
+    const dashboard = await fetch(`${apiUrl}/app`);
+    expect(dashboard.status).toBe(200);
+    const page = await dashboard.text();
+    for (const asset of page.match(/\/app\/assets\/dashboard-[A-Z0-9]+\.(?:js|css)/g) ?? ['(none)']) {
+      expect((await fetch(`${apiUrl}${asset}`)).status, asset).toBe(200);
+    }
+    expect(page.match(/\/app\/assets\//g)).toHaveLength(2);
 
     api.child.kill('SIGTERM');
     worker.child.kill('SIGTERM');

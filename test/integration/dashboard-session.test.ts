@@ -245,6 +245,61 @@ describe.each(databaseKinds())('dashboard sign-in and CSRF on %s', (kind) => {
     expect(token.body).not.toContain('access_token');
   });
 
+  it('serves the dashboard at /app under a strict CSP, with the session and its CSRF token when signed in; / sends browsers there', async () => {
+    const anonymous = await t.app.inject({ url: '/app' });
+    expect(anonymous.statusCode, anonymous.body).toBe(200);
+    expect(anonymous.headers['content-type']).toContain('text/html');
+    expect(anonymous.headers['cache-control']).toBe('no-store');
+    const csp = String(anonymous.headers['content-security-policy']);
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "frame-ancestors 'none'",
+    ])
+      expect(csp.split('; ')).toContain(directive);
+    expect(csp).not.toContain('unsafe-inline');
+    const configOf = (html: string) =>
+      JSON.parse(
+        /<script type="application\/json" id="dashboard-config">(.*?)<\/script>/s.exec(html)![1]!,
+      ) as {
+        session: { user: { email: string }; csrf_token: string } | null;
+        link: { kind: string };
+      };
+    expect(configOf(anonymous.body)).toMatchObject({ session: null, link: { kind: 'emulator' } });
+    expect(anonymous.body).not.toMatch(/<script>|<style>| style=/);
+
+    const { email } = await newUser(t.app);
+    const { cookie, csrf } = await signIn(email);
+    const signedIn = await t.app.inject({ url: '/app/transactions', headers: cookieHeader(cookie.value) });
+    expect(signedIn.statusCode).toBe(200);
+    expect(configOf(signedIn.body).session).toMatchObject({ user: { email }, csrf_token: csrf });
+
+    // The bundle: hashed names, cached for good, gzipped when asked.
+    const assets = signedIn.body.match(/\/app\/assets\/[^"]+/g)!;
+    expect(assets.map((a) => a.split('.').pop()).sort()).toEqual(['css', 'js']);
+    for (const asset of assets) {
+      const res = await t.app.inject({ url: asset, headers: { 'accept-encoding': 'gzip, br' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect(res.headers['cache-control']).toContain('immutable');
+      const plain = await t.app.inject({ url: asset });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.length).toBeGreaterThan(1000);
+    }
+    expectProblem(await t.app.inject({ url: '/app/assets/dashboard-NOPE.js' }), 404, 'ROUTE_NOT_FOUND');
+
+    const browser = await t.app.inject({ url: '/', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(browser.statusCode).toBe(302);
+    expect(browser.headers.location).toBe('/app');
+    expectProblem(
+      await t.app.inject({ url: '/', headers: { accept: 'application/json' } }),
+      404,
+      'ROUTE_NOT_FOUND',
+    );
+  });
+
   it('signs out: the row is revoked, the cookie cleared, and the old cookie is refused afterwards', async () => {
     const { user, email } = await newUser(t.app);
     const { cookie, csrf } = await signIn(email);

@@ -107,7 +107,8 @@ export const GPT_OPERATIONS: Readonly<Record<string, GptOperation>> = {
   },
   suggestBudgets: {
     scope: 'read',
-    description: 'A starting monthly budget per category: the median spending (positive) of the last 6 complete months.',
+    description:
+      'A starting monthly budget per category: the median spending (positive) of the last 6 complete months.',
   },
   putBudget: {
     scope: 'write',

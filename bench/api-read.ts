@@ -133,6 +133,13 @@ export async function seed(url: string): Promise<{ heavyEmail: string; seconds: 
       `update accounts set current_balance = (select sum(institution_value) from holdings where account_id = $1) where id = $1`,
       [brokerage.id],
     );
+    // Budgets for GET /v1/budgets (issue 15): four categories, one with rollover.
+    await client.query(
+      `insert into budgets (user_id, category, currency, amount, rollover)
+       values ($1, 'FOOD_AND_DRINK', 'USD', 800, false), ($1, 'TRANSPORTATION', 'USD', 200, true),
+              ($1, 'ENTERTAINMENT', 'USD', 50, false), ($1, 'GENERAL_MERCHANDISE', 'USD', 300, false)`,
+      [heavy.id],
+    );
     console.log('done');
     await client.query('analyze');
     process.stdout.write(
@@ -231,6 +238,15 @@ async function measureReads(
       ['cash-flow summary (12 months)', '/v1/cashflow/summary'],
       ['net worth, 5 years daily', `/v1/net-worth?start_date=${fiveYearsAgo}&interval=day`],
       ['holdings', '/v1/holdings'],
+      // Issue 15's answers (budgets are never cached: the budgets table announces no change).
+      ['net-worth change (30 days)', '/v1/net-worth/change'],
+      [
+        'net-worth change (1 year)',
+        `/v1/net-worth/change?start_date=${addDays(formatDate(new Date()), -365)}`,
+      ],
+      ['insights (this month)', '/v1/insights'],
+      ['budgets (this month)', '/v1/budgets'],
+      ['budgets/suggest', '/v1/budgets/suggest'],
     ];
     for (const [, path] of targets) {
       const res = await fetch(`${service.url}${path}`, { headers });
@@ -247,6 +263,17 @@ async function measureReads(
         durationSeconds,
         servicePid: service.child.pid,
       });
+    }
+    if (env.READ_CACHE_SECONDS === '0' && env.API_PROCESSES === '1') {
+      // Issue 15's answers one request at a time: the latency of one computed answer, no queueing.
+      console.log('  the same, 1 connection (one computed answer at a time):');
+      for (const [label, path] of targets.slice(-5)) {
+        await load(label, `${service.url}${path}`, headers, {
+          connections: 1,
+          durationSeconds,
+          servicePid: service.child.pid,
+        });
+      }
     }
 
     // The same questions through MCP (tools/call on /mcp, as an assistant asks them), beside REST.

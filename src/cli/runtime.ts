@@ -6,6 +6,7 @@ import { sendControlCommand } from '../control/client.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { readLockOwner } from '../db/data-dir-lock.js';
 import { runMigrations } from '../db/migrate.js';
+import { createReloadingAccessTokenCipher } from '../domain/items/keyring.js';
 import { createLogger } from '../lib/logger.js';
 import { connectPlaid } from '../plaid/connect.js';
 
@@ -61,7 +62,7 @@ export async function runCommand(
   const service = await runningService(cfg);
   if (service) return sendControlCommand(service.socket, name, input);
   const database = await openConfiguredDatabase(cfg);
-  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
+  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, process.stderr);
   // Plaid where this process can reach it: real Plaid, or an emulator running on its own. The emulator a
   // stopped embedded service ran in its process is gone, and a new one would know none of the items.
   const reachable = cfg.plaid.mode === 'plaid' || cfg.plaid.url !== undefined;
@@ -70,7 +71,16 @@ export async function runCommand(
     if (plaid) await plaid.start();
     const services: AdminServices = {
       ...composeServices(database.db, cfg),
-      ...(plaid ? { plaid: plaid.client } : {}),
+      // With Plaid, the access tokens' cipher (ENCRYPTION_KEY_BASE64 and DATA_DIR/keyring.json) to call it.
+      ...(plaid
+        ? {
+            plaid: plaid.client,
+            cipher: createReloadingAccessTokenCipher({
+              dataDir: cfg.dataDir,
+              configKeyBase64: cfg.encryptionKeyBase64,
+            }),
+          }
+        : {}),
       logger,
     };
     return await runAdminCommand(services, name, input);

@@ -57,7 +57,7 @@ async function openSession(): Promise<Session> {
     import('../lib/logger.js'),
   ]);
   const database = await openConfiguredDatabase(cfg);
-  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
+  const logger = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, process.stderr);
   try {
     // Enqueue only: the workers run the jobs.
     const queue = await startJobQueue({ database, jobs: cfg.jobs, logger, supervise: false });

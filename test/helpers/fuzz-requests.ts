@@ -445,6 +445,13 @@ function validQueryValue(
     case 'min_amount':
     case 'max_amount':
       return random.pick(['0', '1', '10', '25.5', '99.99', '1000', '100000']);
+    case 'month':
+      // The current month or one before it (a later one is 400).
+      return new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - random.int(0, 24), 1))
+        .toISOString()
+        .slice(0, 7);
+    case 'currency':
+      return 'USD';
     case 'cursor': {
       const cursor = operation.path === '/v1/transactions' ? actor.cursors.transactions : actor.cursors.runs;
       return cursor;
@@ -478,6 +485,7 @@ function validPathId(operation: Operation, actor: FuzzPerson, revoked: Set<strin
   }
   if (path.startsWith('/v1/transactions/'))
     return random.pick(actor.transactions.length ? actor.transactions : [random.uuid()]);
+  if (path.startsWith('/v1/budgets/')) return random.pick(['FOOD_AND_DRINK', 'TRAVEL', 'My own category']);
   if (path.startsWith('/v1/securities/'))
     return random.pick(actor.securities.length ? actor.securities : [random.uuid()]);
   return random.uuid();
@@ -528,6 +536,12 @@ function validBody(
       return { public_token: `public-sandbox-${random.uuid()}` };
     case 'POST /v1/items/{id}/repaired':
       return {};
+    case 'PUT /v1/budgets/{category}':
+      return {
+        amount: random.pick(['0', '25', '250.00', '1234.5678']),
+        currency: 'USD',
+        ...(random.chance(0.5) ? { rollover: random.chance(0.5) } : {}),
+      };
   }
   if (!operation.body) return undefined;
   const body: Record<string, unknown> = {};

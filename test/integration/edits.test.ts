@@ -188,7 +188,7 @@ describe.each(databaseKinds())('owner edits of transactions (%s)', (kind) => {
       const tx = await pick('out');
       const cases: [unknown, string][] = [
         [{}, 'body'],
-        [{ nope: 1 }, 'body'],
+        [{ nope: 1 }, 'body.nope'],
         [{ note: 'x'.repeat(1001) }, 'body.note'],
         [{ note: 5 }, 'body.note'],
         [{ category: '' }, 'body.category'],

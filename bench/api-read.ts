@@ -8,11 +8,13 @@ import { addDays, formatDate } from '../src/lib/dates.js';
 import { createBenchDatabase, load, startService } from './harness.js';
 
 /**
- * The read API on PostgreSQL at scale: 500 users with 1,000 transactions each, plus one heavy user with
- * 100,000 transactions over five years. Data is generated in SQL (seeded), analytics materialized the
- * way the sync pipeline will, then the service runs in its own process under autocannon. The heavy user's
- * questions are asked through REST, then the same ones through MCP (`tools/call` of search_transactions and
- * get_net_worth on /mcp with a personal access token), so the two figures sit side by side.
+ * The read API on PostgreSQL at scale: 500 users with 1,000 transactions each, one heavy user with
+ * 100,000 transactions over five years, and one typical person (about 1,000 transactions over two years
+ * on three items: a bank, a card issuer and a brokerage with 10 holdings). Data is generated in SQL
+ * (seeded), analytics materialized the way the sync pipeline will, then the service runs in its own
+ * process under autocannon. The heavy user's questions are asked through REST, then the same ones through
+ * MCP (`tools/call` of search_transactions and get_net_worth on /mcp with a personal access token), so the
+ * two figures sit side by side; the typical person's are asked through REST (issue 17's targets).
  */
 const USERS = 500;
 const PER_USER = 1_000;
@@ -32,7 +34,9 @@ const CATEGORIES = [
   ['INCOME', 'INCOME_WAGES', 'Acme Corp'],
 ];
 
-export async function seed(url: string): Promise<{ heavyEmail: string; seconds: number }> {
+export async function seed(
+  url: string,
+): Promise<{ heavyEmail: string; typicalEmail: string; seconds: number }> {
   const started = performance.now();
   const { raw } = parseEnv({
     DATABASE_URL: url,
@@ -72,6 +76,30 @@ export async function seed(url: string): Promise<{ heavyEmail: string; seconds: 
       from plaid_items i cross join (values ('checking', 'Checking', 'depository', 'checking', 5234.12),
                                             ('savings', 'Savings', 'depository', 'savings', 20500.00),
                                             ('card', 'Card', 'credit', 'credit card', -1432.55)) as k(key, name, type, subtype, balance)`);
+    // The typical person: a bank (checking, savings), a card issuer (card) and a brokerage, three items.
+    const typicalEmail = 'typical@bench.example';
+    const {
+      rows: [typical],
+    } = await client.query(`insert into users (email, password_hash) values ($1, $2) returning id`, [
+      typicalEmail,
+      hash.h,
+    ]);
+    await client.query(
+      `insert into plaid_items (user_id, plaid_item_id, institution_id, access_token_ciphertext, access_token_key_id, status, last_synced_at)
+       select $1, 'item_typical_' || k, 'ins_109508', 'bench', 'bench', 'good', now() from unnest(array['bank', 'card', 'brokerage']) k`,
+      [typical.id],
+    );
+    await client.query(
+      `insert into accounts (user_id, item_id, plaid_account_id, name, type, subtype, current_balance, iso_currency_code, balances_as_of)
+       select i.user_id, i.id, 'acc_typical_' || k.key, k.name, k.type, k.subtype, k.balance, 'USD', now()
+       from plaid_items i join (values ('bank', 'checking', 'Checking', 'depository', 'checking', 3120.45),
+                                       ('bank', 'savings', 'Savings', 'depository', 'savings', 12800.00),
+                                       ('card', 'card', 'Card', 'credit', 'credit card', -845.10),
+                                       ('brokerage', 'brokerage', 'Brokerage', 'investment', 'brokerage', 0))
+                          as k(item, key, name, type, subtype, balance) on i.plaid_item_id = 'item_typical_' || k.item
+       where i.user_id = $1`,
+      [typical.id],
+    );
     console.log('done');
     const heavyEmail = `user0@bench.example`;
     process.stdout.write(
@@ -90,8 +118,15 @@ export async function seed(url: string): Promise<{ heavyEmail: string; seconds: 
       where a.type in ('depository', 'credit') and a.subtype <> 'savings'`;
     await client.query(insertTx(`u.email = '${heavyEmail}'`, HEAVY / 2, 365 * YEARS));
     await client.query(
-      insertTx(`u.email <> '${heavyEmail}' and u.email like '%@bench.example'`, PER_USER / 2, 730),
+      insertTx(
+        `u.email not in ('${heavyEmail}', '${typicalEmail}') and u.email like '%@bench.example'`,
+        PER_USER / 2,
+        730,
+      ),
     );
+    console.log('done');
+    process.stdout.write('  the typical person: 1,000 transactions over two years, 10 holdings... ');
+    await seedTypicalPerson(client, typical.id, insertTx(`u.id = '${typical.id}'`, 500, 730), today);
     console.log('done');
     process.stdout.write('  balance snapshots (last 30 days) and holdings... ');
     await client.query(`
@@ -151,13 +186,14 @@ export async function seed(url: string): Promise<{ heavyEmail: string; seconds: 
     console.log(
       `${result.status === 'refreshed' ? result.netWorthDays : 0} days in ${Math.round(performance.now() - m0)} ms`,
     );
+    await services.materializers.refreshUserAnalytics(typical.id);
     const {
       rows: [count],
     } = await client.query('select count(*)::int as n from transactions');
     console.log(
       `  ${count.n.toLocaleString()} transactions in all; seeded in ${Math.round((performance.now() - started) / 1000)} s`,
     );
-    return { heavyEmail, seconds: (performance.now() - started) / 1000 };
+    return { heavyEmail, typicalEmail, seconds: (performance.now() - started) / 1000 };
   } finally {
     await client.end();
     await handle.close();
@@ -178,7 +214,7 @@ export async function runApiReadBench(options: {
   const database = await createBenchDatabase(options.postgresUrl, 'read');
   const env = database.env;
   try {
-    const { heavyEmail } = await seed(env.DATABASE_URL);
+    const { heavyEmail, typicalEmail } = await seed(env.DATABASE_URL);
     // Every request computed (READ_CACHE_SECONDS=0) on one API process, then on two (one Node thread per
     // core); then, as a deployment runs by default, repeated questions answered from the rendered-answer
     // cache, on one process and on two.
@@ -188,7 +224,8 @@ export async function runApiReadBench(options: {
       { API_PROCESSES: '1', READ_CACHE_SECONDS: '60' },
       { API_PROCESSES: '2', READ_CACHE_SECONDS: '60' },
     ];
-    for (const run of runs) await measureReads({ ...env, ...run }, heavyEmail, options.durationSeconds);
+    for (const run of runs)
+      await measureReads({ ...env, ...run }, { heavyEmail, typicalEmail }, options.durationSeconds);
   } finally {
     await database.drop();
   }
@@ -200,7 +237,7 @@ async function measureReads(
     JWT_SECRET_KEY: string;
     ENCRYPTION_KEY_BASE64: string;
   },
-  heavyEmail: string,
+  people: { heavyEmail: string; typicalEmail: string },
   durationSeconds: number,
 ): Promise<void> {
   const service = await startService(env);
@@ -215,8 +252,12 @@ async function measureReads(
         encryptionKeyBase64: env.ENCRYPTION_KEY_BASE64,
       }),
     );
-    const user = await services.users.getByEmail(heavyEmail);
-    const { token } = await services.auth.createToken(user.id, { name: 'bench', scope: 'read' });
+    const tokenOf = async (email: string) => {
+      const user = await services.users.getByEmail(email);
+      return (await services.auth.createToken(user.id, { name: 'bench', scope: 'read' })).token;
+    };
+    const token = await tokenOf(people.heavyEmail);
+    const typicalHeaders = { authorization: `Bearer ${await tokenOf(people.typicalEmail)}` };
     await handle.close();
     const headers = { authorization: `Bearer ${token}` };
 
@@ -276,6 +317,27 @@ async function measureReads(
       }
     }
 
+    // The typical person (issue 17's targets: CPU per request, service + PostgreSQL).
+    const yearAgo = addDays(formatDate(new Date()), -365);
+    const typicalTargets: [string, string][] = [
+      ['typical: transactions page (limit 50)', '/v1/transactions?limit=50'],
+      ['typical: cash flow, 12 months', '/v1/cashflow/summary'],
+      ['typical: net worth, 12 monthly points', `/v1/net-worth?start_date=${yearAgo}&interval=month`],
+      ['typical: holdings', '/v1/holdings'],
+      ['typical: accounts', '/v1/accounts'],
+    ];
+    for (const [, path] of typicalTargets) {
+      const res = await fetch(`${service.url}${path}`, { headers: typicalHeaders });
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    }
+    console.log(`  typical person (1,000 transactions, 3 items, 10 holdings), same service:`);
+    for (const [label, path] of typicalTargets) {
+      await load(label, `${service.url}${path}`, typicalHeaders, {
+        durationSeconds,
+        servicePid: service.child.pid,
+      });
+    }
+
     // The same questions through MCP (tools/call on /mcp, as an assistant asks them), beside REST.
     const mcpHeaders = { ...headers, accept: 'application/json, text/event-stream' };
     const mcpTargets: [string, string, unknown][] = [
@@ -308,4 +370,45 @@ async function measureReads(
 /** A JSON-RPC `tools/call` as a stateless MCP client sends it. */
 function toolCall(name: string, args: Record<string, unknown>) {
   return { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } };
+}
+
+/**
+ * The typical person's transactions (`insertTx`: 500 on each of checking and the card, over two years),
+ * 30 days of balance snapshots of every account, and 10 holdings in the brokerage account, whose
+ * balance is their value.
+ */
+async function seedTypicalPerson(
+  client: pg.Client,
+  userId: string,
+  insertTx: string,
+  today: string,
+): Promise<void> {
+  await client.query(insertTx);
+  const {
+    rows: [brokerage],
+  } = await client.query(`select id from accounts where user_id = $1 and type = 'investment'`, [userId]);
+  for (let i = 0; i < 10; i++) {
+    const {
+      rows: [security],
+    } = await client.query(
+      `insert into securities (plaid_security_id, ticker_symbol, name, type, iso_currency_code)
+       values ($1, $2, $3, $4, 'USD') returning id`,
+      [`sec_typical_${i}`, `TYP${i}`, `Typical security ${i}`, ['equity', 'etf'][i % 2]],
+    );
+    await client.query(
+      `insert into holdings (user_id, account_id, security_id, quantity, institution_price, institution_price_as_of, institution_value, cost_basis, iso_currency_code)
+       values ($1, $2, $3, $4::numeric, $5::numeric, '${today}', $4::numeric * $5::numeric, round($4::numeric * $5::numeric * 0.95, 2), 'USD')`,
+      [userId, brokerage.id, security.id, 5 + i, 80 + i * 7.5],
+    );
+  }
+  await client.query(
+    `update accounts set current_balance = (select sum(institution_value) from holdings where account_id = $1) where id = $1`,
+    [brokerage.id],
+  );
+  await client.query(
+    `insert into balance_snapshots (account_id, date, user_id, current_balance, iso_currency_code)
+     select a.id, '${today}'::date - d, a.user_id, a.current_balance, 'USD'
+     from accounts a cross join generate_series(0, 29) d where a.user_id = $1`,
+    [userId],
+  );
 }

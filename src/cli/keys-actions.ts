@@ -1,6 +1,6 @@
 /* eslint-disable no-console -- the command line talks to a terminal on purpose (as src/cli.ts) */
 import { runAdminCommand, type AdminCommandName } from '../domain/admin/commands.js';
-import { composeServices } from '../domain/services.js';
+import { composeAdminServices } from '../domain/admin/services.js';
 import type { Config } from '../config/schema.js';
 import { sendControlCommand } from '../control/client.js';
 import { openDatabase } from '../db/client.js';
@@ -59,7 +59,7 @@ async function openKeysSession(cfg: Config): Promise<KeysSession> {
   try {
     await runMigrations(database);
     const services = {
-      ...composeServices(database.db, cfg),
+      ...composeAdminServices(database.db, cfg),
       cipher: createReloadingAccessTokenCipher({
         dataDir: cfg.dataDir,
         configKeyBase64: cfg.encryptionKeyBase64,

@@ -1,5 +1,5 @@
 import { runAdminCommand, type AdminCommandName, type AdminServices } from '../domain/admin/commands.js';
-import { composeServices } from '../domain/services.js';
+import { composeAdminServices } from '../domain/admin/services.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { sendControlCommand } from '../control/client.js';
@@ -70,7 +70,7 @@ export async function runCommand(
   try {
     if (plaid) await plaid.start();
     const services: AdminServices = {
-      ...composeServices(database.db, cfg),
+      ...composeAdminServices(database.db, cfg),
       // With Plaid, the access tokens' cipher (ENCRYPTION_KEY_BASE64 and DATA_DIR/keyring.json) to call it.
       ...(plaid
         ? {

@@ -46,13 +46,13 @@ async function openSession(): Promise<Session> {
   const [
     { openConfiguredDatabase },
     { startJobQueue },
-    { composeServices },
+    { composeAdminServices },
     { runAdminCommand },
     { createLogger },
   ] = await Promise.all([
     import('./runtime.js'),
     import('../jobs/queue.js'),
-    import('../domain/services.js'),
+    import('../domain/admin/services.js'),
     import('../domain/admin/commands.js'),
     import('../lib/logger.js'),
   ]);
@@ -61,7 +61,7 @@ async function openSession(): Promise<Session> {
   try {
     // Enqueue only: the workers run the jobs.
     const queue = await startJobQueue({ database, jobs: cfg.jobs, logger, supervise: false });
-    const services = { ...composeServices(database.db, cfg), jobs: queue, logger };
+    const services = { ...composeAdminServices(database.db, cfg), jobs: queue, logger };
     return {
       run: (name, input) => runAdminCommand(services, name, input),
       close: async () => {

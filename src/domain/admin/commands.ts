@@ -8,14 +8,13 @@ import type { Logger } from '../../lib/logger.js';
 import type { PlaidClient } from '../../plaid/client.js';
 import { createPersonalDataService } from '../export/service.js';
 import type { JobQueue } from '../sync/queue.js';
-import { createSyncRequestsService } from '../sync/requests.js';
 import { createCursorCodec } from '../transactions/cursor.js';
 import { apiTokenScopes } from '../../db/schema/index.js';
 import { toApiTokenView, type ApiTokenView } from '../auth/service.js';
 import type { AccessTokenCipher } from '../items/access-token-cipher.js';
 import { reencryptAccessTokens, type ReencryptResult } from '../items/key-rotation.js';
 import { isReloadingCipher } from '../items/keyring.js';
-import type { Services } from '../services.js';
+import type { AdminCoreServices } from './services.js';
 import { emailSchema, passwordSchema } from '../users/rules.js';
 import { toUserView, type UserView } from '../users/service.js';
 import { errors } from '../../errors/catalog.js';
@@ -73,7 +72,7 @@ const syncProgressInput = z.strictObject({
  * cipher, Plaid (our adapter), its job queue, its logger. The running service's control socket gives
  * all of them; the CLI on its own gives what it set up for the command.
  */
-export type AdminServices = Services & {
+export type AdminServices = AdminCoreServices & {
   cipher?: AccessTokenCipher;
   plaid?: PlaidClient;
   jobs?: JobQueue;
@@ -93,7 +92,7 @@ function personalDataOf(services: AdminServices) {
 export const adminCommands = {
   'users.create': {
     input: createUserInput,
-    async run(services: Services, input: z.output<typeof createUserInput>) {
+    async run(services: AdminServices, input: z.output<typeof createUserInput>) {
       const { user, generatedPassword } = await services.users.create(input);
       return { user: toUserView(user), generated_password: generatedPassword ?? null } satisfies {
         user: UserView;
@@ -103,7 +102,7 @@ export const adminCommands = {
   },
   'tokens.create': {
     input: createTokenInput,
-    async run(services: Services, input: z.output<typeof createTokenInput>) {
+    async run(services: AdminServices, input: z.output<typeof createTokenInput>) {
       const user = await services.users.getByEmail(input.email);
       const { token, row } = await services.auth.createToken(user.id, {
         name: input.name,
@@ -115,14 +114,14 @@ export const adminCommands = {
   },
   'tokens.list': {
     input: listTokensInput,
-    async run(services: Services, input: z.output<typeof listTokensInput>): Promise<ApiTokenView[]> {
+    async run(services: AdminServices, input: z.output<typeof listTokensInput>): Promise<ApiTokenView[]> {
       const user = await services.users.getByEmail(input.email);
       return (await services.auth.listTokens(user.id)).map(toApiTokenView);
     },
   },
   'tokens.revoke': {
     input: revokeTokenInput,
-    async run(services: Services, input: z.output<typeof revokeTokenInput>): Promise<ApiTokenView> {
+    async run(services: AdminServices, input: z.output<typeof revokeTokenInput>): Promise<ApiTokenView> {
       // Through the auth service: its token cache (the running service's, over the control socket) forgets it.
       const row = await services.auth.revokeAnyToken(input.id);
       if (!row) throw errors.notFound('active token', input.id);
@@ -132,7 +131,7 @@ export const adminCommands = {
   'users.list': {
     input: noInput,
     /** Everyone, with how much each has (counts, never amounts). */
-    async run(services: Services) {
+    async run(services: AdminServices) {
       return services.repositories.export.listPeople();
     },
   },
@@ -171,7 +170,7 @@ export const adminCommands = {
   'items.list': {
     input: listItemsInput,
     /** Every item (or one person's): institution, status, products, accounts, last sync; never tokens. */
-    async run(services: Services, input: z.output<typeof listItemsInput>) {
+    async run(services: AdminServices, input: z.output<typeof listItemsInput>) {
       const user = input.email ? await services.users.getByEmail(input.email) : undefined;
       return services.repositories.export.listItems(user?.id);
     },
@@ -183,6 +182,8 @@ export const adminCommands = {
       const { jobs } = services;
       // The CLI gives one on PostgreSQL; the running embedded service always has one.
       if (!jobs) throw new Error('No job queue in this process: syncs cannot be requested from here.');
+      // Loaded here: the sync service it comes with is not needed by any other command.
+      const { createSyncRequestsService } = await import('../sync/requests.js');
       const requests = createSyncRequestsService({
         items: services.repositories.items,
         runs: services.repositories.syncRuns,
@@ -207,7 +208,7 @@ export const adminCommands = {
   'sync.progress': {
     input: syncProgressInput,
     /** Where the given sync runs are: status and counts per item and product. */
-    async run(services: Services, input: z.output<typeof syncProgressInput>) {
+    async run(services: AdminServices, input: z.output<typeof syncProgressInput>) {
       return services.repositories.export.findRunsProgress(input.runIds);
     },
   },
@@ -247,7 +248,7 @@ export const adminCommands = {
   'oauth.clients.create': {
     input: createOAuthClientInput,
     /** An OAuth client registered by the operator (GPT Actions: confidential); its secret shown once. */
-    async run(services: Services, input: z.output<typeof createOAuthClientInput>) {
+    async run(services: AdminServices, input: z.output<typeof createOAuthClientInput>) {
       return services.oauth.createClient({
         name: input.name,
         redirectUris: input.redirectUri,

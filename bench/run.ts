@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { runApiMeBench } from './api-me.js';
 import { runApiReadBench } from './api-read.js';
+import { runDashboardBench } from './dashboard.js';
 import { runEmulatorBench } from './emulator.js';
 import { runManyItemsBench } from './many-items.js';
 import { runFuzzBench } from './fuzz.js';
@@ -10,7 +11,7 @@ import { runSyncBench } from './sync.js';
 
 /**
  * `npm run bench`: prints figures, asserts nothing about speed. Options:
- *   --only <name>      run one benchmark (startup, me, emulator, read, sync, items, fuzz)
+ *   --only <name>      run one benchmark (startup, me, emulator, read, sync, items, fuzz, dashboard)
  *   --duration <s>     seconds per load test (default 10)
  *   --cpu-prof <dir>   write a V8 CPU profile of the sync worker into <dir> (sync only)
  * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run bench -- [--only startup|me|emulator|read|sync|items|fuzz] [--duration SECONDS] [--cpu-prof DIR]',
+    'usage: npm run bench -- [--only startup|me|emulator|read|sync|items|fuzz|dashboard] [--duration SECONDS] [--cpu-prof DIR]',
   );
   process.exit(0);
 }
@@ -63,6 +64,7 @@ const benches: Record<string, () => Promise<void>> = {
     }),
   items: async () => runManyItemsBench({ postgresUrl: await postgresUrl() }),
   fuzz: async () => runFuzzBench({ postgresUrl: await postgresUrl() }),
+  dashboard: async () => runDashboardBench({ postgresUrl: await postgresUrl() }),
 };
 
 const selected = values.only ? [values.only] : Object.keys(benches);

@@ -308,9 +308,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
     // Transactions: the first page, then the next one as the list scrolls.
     await open('transactions');
     await page.waitForSelector('.transactions tr[data-transaction]');
-    const first = await rest<{ data: { id: string; amount: string }[]; next_cursor: string | null }>(
-      '/v1/transactions?limit=50',
-    );
+    const first = await rest<{
+      data: {
+        id: string;
+        amount: string;
+        currency: string;
+        pending: boolean;
+        transfer_kind: string | null;
+      }[];
+      next_cursor: string | null;
+    }>('/v1/transactions?limit=50');
     const shownRows = () =>
       page.$$eval('.transactions tr[data-transaction]', (rows) =>
         rows.map((r) => [
@@ -347,6 +354,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
       ),
     ).toEqual(searched.data.map((t) => t.id));
 
+    // An edit: a spending's category changed in the list moves it in cash flow at once.
+    const spending = first.data.find(
+      (t) => t.amount.startsWith('-') && !t.pending && t.transfer_kind === null,
+    );
+    expect(spending, 'a posted spending on the first page').toBeDefined();
+    await page.goto(`${baseUrl}/app#transactions`);
+    await page.waitForSelector(`[data-edit="${spending!.id}"]`);
+    await page.click(`[data-edit="${spending!.id}"]`);
+    await page.fill(`#edit-${spending!.id}-category`, 'DASHBOARD_E2E');
+    await page.fill(`#edit-${spending!.id}-note`, 'edited in the dashboard');
+    await page.click(`tr.editor button[type=submit]`);
+    await page.waitForSelector(`tr[data-transaction="${spending!.id}"] .note`);
+    await screenshots('transaction-edit');
+    await open('cashflow');
+    const edited = await rest<{
+      currencies: { currency: string; spending_by_category: { category: string; total: string }[] }[];
+    }>('/v1/cashflow/summary');
+    const moved = edited.currencies
+      .find((c) => c.currency === spending!.currency)!
+      .spending_by_category.find((c) => c.category === 'DASHBOARD_E2E');
+    expect(moved?.total).toBe(spending!.amount.slice(1));
+    expect(await dataValue(`[data-figure="category-${spending!.currency}-DASHBOARD_E2E"]`)).toBe(
+      moved!.total,
+    );
+
     // Holdings and recurring.
     await open('holdings');
     const holdings = await rest<{ totals: { currency: string; value: string }[] }>('/v1/holdings');
@@ -360,6 +392,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
       (await page.$$eval('[data-next]', (cells) => cells.map((c) => c.getAttribute('data-next')))).sort(),
     ).toEqual(recurring.data.map((r) => r.next_expected_date).sort());
     await screenshots('recurring');
+
+    // Budgets (a budget set from the form) and insights, where the service has them.
+    await open('budgets');
+    await page.fill('#budget-category', 'DASHBOARD_E2E');
+    await page.fill('#budget-amount', '100.00');
+    await page.fill('#budget-currency', spending!.currency);
+    await page.click('form[aria-label="Set a monthly budget"] button[type=submit]');
+    await page.waitForSelector(`[data-figure="budget-available-${spending!.currency}"]`, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#panel')?.getAttribute('aria-busy') === 'false');
+    const budgets = await rest<{
+      budgets: { category: string }[];
+      totals: { currency: string; available: string; spent: string }[];
+    }>('/v1/budgets');
+    expect(budgets.budgets.map((b) => b.category)).toContain('DASHBOARD_E2E');
+    for (const t of budgets.totals) {
+      expect(await dataValue(`[data-figure="budget-available-${t.currency}"]`)).toBe(t.available);
+      expect(await dataValue(`[data-figure="budget-spent-${t.currency}"]`)).toBe(t.spent);
+    }
+    await screenshots('budgets');
+    await open('insights');
+    const insights = await rest<{ insights: { type: string }[] }>('/v1/insights');
+    expect(
+      await page.$$eval('[data-insight]', (rows) => rows.map((r) => r.getAttribute('data-insight'))),
+    ).toEqual(insights.insights.map((i) => i.type));
+    await screenshots('insights');
 
     // Settings: a token created (shown once, works), then revoked (stops working).
     await open('settings');

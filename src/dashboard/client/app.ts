@@ -7,8 +7,9 @@ import type { DashboardConfig, PanelContext } from './context';
 import { announce, h, replaceChildren } from './dom';
 import { finishLink } from './link';
 import { renderAccounts } from './panels/accounts';
+import { renderBudgets, renderInsights } from './panels/budgets';
 import { renderCashflow } from './panels/cashflow';
-import { optionalPanel, renderHoldings, renderRecurring } from './panels/holdings';
+import { renderHoldings, renderRecurring } from './panels/holdings';
 import { renderNetWorth } from './panels/net-worth';
 import { renderSettings } from './panels/settings';
 import { renderTransactions } from './panels/transactions';
@@ -33,13 +34,13 @@ const PANELS: Panel[] = [
   {
     id: 'budgets',
     title: 'Budgets',
-    render: optionalPanel('Budgets', '/v1/budgets'),
+    render: renderBudgets,
     available: (c) => c.features.budgets,
   },
   {
     id: 'insights',
     title: 'Insights',
-    render: optionalPanel('Insights', '/v1/insights'),
+    render: renderInsights,
     available: (c) => c.features.insights,
   },
   { id: 'settings', title: 'Settings', render: renderSettings },

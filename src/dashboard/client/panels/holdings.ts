@@ -104,36 +104,3 @@ export async function renderRecurring(main: HTMLElement, _ctx: PanelContext): Pr
     }),
   );
 }
-
-/**
- * A panel over an endpoint another part of the API is still growing (budgets, insights): shown only
- * when the service has the route; its rows are shown as they come (every field as text).
- */
-export function optionalPanel(title: string, path: string) {
-  return async (main: HTMLElement): Promise<void> => {
-    const answer = await api<{ data?: Record<string, unknown>[] }>('GET', path);
-    const rows = Array.isArray(answer.data) ? answer.data : [];
-    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))]
-      .filter((c) => !c.endsWith('_id') && c !== 'id')
-      .slice(0, 8);
-    replaceChildren(
-      main,
-      h('h2', {}, title),
-      rows.length === 0
-        ? h('p', {}, `No ${title.toLowerCase()} yet.`)
-        : table(
-            title,
-            columns.map(words),
-            rows.map((r) =>
-              columns.map((c) =>
-                r[c] === null || r[c] === undefined
-                  ? '—'
-                  : typeof r[c] === 'object'
-                    ? JSON.stringify(r[c])
-                    : String(r[c]),
-              ),
-            ),
-          ),
-    );
-  };
-}

@@ -23,6 +23,8 @@ export function transactionList(
   filters: TransactionFilters,
   accounts: Map<string, Account>,
   caption: string,
+  /** With PATCH /v1/transactions/{id}: an Edit button per row for the note and the category. */
+  editable = false,
 ): HTMLElement {
   const body = h('tbody', {});
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
@@ -54,7 +56,76 @@ export function transactionList(
         { class: `amount ${isNegative(t.amount) ? 'out' : 'in'}`, 'data-value': t.amount },
         money(t.amount, t.currency),
       ),
+      editable ? h('td', {}, editButton(t)) : null,
     );
+  };
+
+  /** The note and the category of one transaction, edited in a row under it. */
+  const editButton = (t: Transaction) => {
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        'data-edit': t.id,
+        'aria-expanded': 'false',
+        'aria-label': `Edit ${t.merchant_name ?? t.name} on ${day(t.date)}`,
+      },
+      'Edit',
+    );
+    button.addEventListener('click', () => {
+      const tr = button.closest('tr')!;
+      if (tr.nextElementSibling?.classList.contains('editor')) {
+        tr.nextElementSibling.remove();
+        button.setAttribute('aria-expanded', 'false');
+        return;
+      }
+      const id = `edit-${t.id}`;
+      const form = h(
+        'form',
+        { class: 'inline-form', 'aria-label': 'Edit the transaction' },
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: `${id}-category` }, 'Category (empty: Plaid’s)'),
+          h('input', {
+            id: `${id}-category`,
+            name: 'category',
+            maxlength: 64,
+            value: t.category.user_override ?? '',
+          }),
+        ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: `${id}-note` }, 'Note'),
+          h('input', { id: `${id}-note`, name: 'note', maxlength: 1000, value: t.note ?? '' }),
+        ),
+        h('div', { class: 'field actions' }, h('button', { type: 'submit' }, 'Save')),
+      );
+      const editor = h('tr', { class: 'editor' }, h('td', { colspan: 6 }, form));
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const data = new FormData(form);
+        const text = (name: string) => String(data.get(name) ?? '').trim() || null;
+        api<{ data: Transaction }>('PATCH', `/v1/transactions/${t.id}`, {
+          category: text('category'),
+          note: text('note'),
+        })
+          .then((answer) => {
+            editor.remove();
+            tr.replaceWith(row({ ...t, ...answer.data }));
+            info.textContent = 'Saved: cash flow and budgets count the new category at once.';
+          })
+          .catch((error: unknown) => {
+            info.textContent = describeError(error);
+          });
+      });
+      tr.after(editor);
+      button.setAttribute('aria-expanded', 'true');
+      (form.querySelector('input') as HTMLInputElement).focus();
+    });
+    return button;
   };
 
   const load = async () => {
@@ -107,7 +178,9 @@ export function transactionList(
         h(
           'tr',
           {},
-          ['Date', 'Description', 'Category', 'Account', 'Amount'].map((t) => h('th', { scope: 'col' }, t)),
+          [...['Date', 'Description', 'Category', 'Account', 'Amount'], ...(editable ? [''] : [])].map((t) =>
+            h('th', { scope: 'col' }, t),
+          ),
         ),
       ),
       body,
@@ -212,6 +285,6 @@ export async function renderTransactions(main: HTMLElement, ctx: PanelContext): 
     main,
     h('h2', {}, 'Transactions'),
     form,
-    transactionList(filters, accounts, 'Transactions, newest first'),
+    transactionList(filters, accounts, 'Transactions, newest first', ctx.config.features.transactionEdits),
   );
 }

@@ -423,7 +423,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
     await page.fill('#token-name', 'from the dashboard');
     await page.selectOption('#token-scope', 'read');
     await page.fill('#token-expiry', '30');
-    await page.click('form.inline-form button[type=submit]');
+    await page.click('form[aria-label="Create a token"] button[type=submit]');
     await page.waitForSelector('#new-token');
     const token = (await page.textContent('#new-token'))!;
     expect(token).toMatch(/^fapat_/);

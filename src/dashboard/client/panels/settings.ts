@@ -320,5 +320,5 @@ export async function renderSettings(main: HTMLElement, ctx: PanelContext): Prom
     grantsSection(ctx),
     syncSection(ctx),
   ]);
-  replaceChildren(main, h('h2', {}, 'Settings'), sync, tokens, grants, dataSection(ctx));
+  replaceChildren(main, h('h2', {}, 'Settings'), tokens, grants, sync, dataSection(ctx));
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { CategorizedHistory, SpendingRow } from '../../domain/budgets/service.js';
 import { selectRows, type Database } from '../client.js';
 import { budgets } from '../schema/index.js';
+import { recurringCandidates } from './insights.js';
 
 export type BudgetRow = typeof budgets.$inferSelect;
 
@@ -66,17 +67,13 @@ export function createBudgetsRepository(db: Database) {
       return selectRows<CategorizedHistory>(
         db,
         sql`
-        select coalesce(t.merchant_name, t.name) as merchant,
-               coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX') as currency,
-               case when t.amount > 0 then 'in' else 'out' end as direction,
-               array_agg(to_char(t.date, 'YYYY-MM-DD') order by t.date, t.id) as dates,
-               array_agg(t.amount::text order by t.date, t.id) as amounts,
-               array_agg(t.account_id::text order by t.date, t.id) as account_ids,
-               (array_agg(coalesce(t.user_category, t.category_primary, 'UNCATEGORIZED')
-                          order by t.date desc, t.id desc))[1] as category
-        from transactions t
-        where t.user_id = ${userId} and t.pending = false and t.transfer_kind is null and not t.excluded
-          and t.date >= ${since}::date and t.date <= ${until}::date and t.amount < 0
+        with t as (${recurringCandidates(userId, since, until, sql`t.amount < 0 and not t.excluded`)})
+        select merchant, currency, direction,
+               array_agg(to_char(date, 'YYYY-MM-DD') order by date, id) as dates,
+               array_agg(amount::text order by date, id) as amounts,
+               array_agg(account_id::text order by date, id) as account_ids,
+               (array_agg(category order by date desc, id desc))[1] as category
+        from t
         group by 1, 2, 3
         having count(*) >= 2`,
       );

@@ -174,7 +174,6 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(oauthRoutes, { config, services, logger: app.log as Logger });
   await app.register(meRoutes, { users: services.users, personalData: services.personalData });
   await app.register(exportRoutes, { personalData: services.personalData });
-  await app.register(accountRoutes, { accounts: services.accounts });
   await app.register(accountBalanceRoutes, {
     balances: services.accountBalances,
     accounts: services.accounts,
@@ -189,6 +188,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   countCacheLookups('read_answers', readCache, appMetrics.recorder);
   countCacheLookups('freshness', services.itemHealth, appMetrics.recorder);
   countCacheLookups('tokens', services.tokenCache, appMetrics.recorder);
+  await app.register(accountRoutes, { accounts: services.accounts, readCache });
   await app.register(transactionRoutes, {
     transactions: services.transactions,
     accounts: services.accounts,

@@ -118,11 +118,21 @@ function serializeMembers(request: FastifyRequest, members: Members): string {
 export async function replyWithRead(
   reply: FastifyReply,
   request: FastifyRequest,
-  deps: { cache: ReadCache; accounts: AccountsService; userId: string },
+  deps: {
+    cache: ReadCache;
+    accounts: AccountsService;
+    userId: string;
+    /**
+     * What else the answer depends on that the read model's change notices do not cover (the item
+     * health shown in GET /v1/accounts): part of the key, so that an answer is never served for
+     * another variant.
+     */
+    variant?: string;
+  },
   compute: () => Promise<Record<string, unknown>>,
 ): Promise<FastifyReply> {
-  const { cache, accounts, userId } = deps;
-  const key = `${userId} ${formatDate(new Date())} ${request.url}`;
+  const { cache, accounts, userId, variant } = deps;
+  const key = `${userId} ${formatDate(new Date())} ${request.url}${variant === undefined ? '' : ` ${variant}`}`;
   const envelope = accounts.envelope(userId);
   // Kept as UTF-8 bytes: a hit copies them once instead of measuring and encoding a string each time.
   const members = await cache.getOrLoad(key, async () =>

@@ -65,6 +65,44 @@ describe.each(databaseKinds())('rendered read answers on %s', (kind) => {
     );
   });
 
+  it('keeps the accounts answer until an account changes, and shows an item change at once', async () => {
+    const { userId, token } = await userWithData(t.app, db(), 44);
+    const first = await answer(t.app, token, '/v1/accounts');
+    const balance = (body: Record<string, unknown>) =>
+      (body.data as { balances: { current: string | null } }[]).map((a) => a.balances.current);
+    // Unannounced: the cached answer stays (it comes from memory).
+    await unannounced(
+      db(),
+      sql`update accounts set current_balance = current_balance + 1 where user_id = ${userId}`,
+    );
+    expect(await answer(t.app, token, '/v1/accounts')).toEqual(first);
+    // An item's status change (announced to the item-health listener) shows on the next read.
+    await db().execute(sql`update plaid_items set status = 'login_required' where user_id = ${userId}`);
+    await until(
+      'the item change to be heard',
+      async () =>
+        ((await answer(t.app, token, '/v1/accounts')).data as { item_health: string }[]).every(
+          (a) => a.item_health === 'login_required',
+        ),
+      5_000,
+      20,
+    );
+    // …recomputed: it also holds the balances written meanwhile.
+    const second = await answer(t.app, token, '/v1/accounts');
+    expect(balance(second)).not.toEqual(balance(first));
+    expect((second.data as { stale: boolean }[]).every((a) => a.stale)).toBe(true);
+    // An announced account change drops it too.
+    await db().execute(
+      sql`update accounts set current_balance = current_balance + 1 where user_id = ${userId}`,
+    );
+    await until(
+      'the account change to be heard',
+      async () => !equal(balance(await answer(t.app, token, '/v1/accounts')), balance(second)),
+      5_000,
+      20,
+    );
+  });
+
   it('never gives one user the answer of another to the same question', async () => {
     const alice = await userWithData(t.app, db(), 42);
     const bob = await userWithData(t.app, db(), 43);

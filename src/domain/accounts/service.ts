@@ -71,6 +71,21 @@ export function createAccountsService(deps: {
       return { as_of: at.toISOString(), freshness: freshnessOf(rows, at) };
     },
 
+    /**
+     * What GET /v1/accounts shows of the caller's items now (status, last sync, staleness at this
+     * moment, institution name), as a string: the answer cache keys the rendered list by it, because
+     * item changes are announced to the item-health listener, not the read model's.
+     */
+    async itemsVariant(userId: string): Promise<string> {
+      const at = now();
+      return (await itemHealthOf(userId))
+        .map(
+          (item) =>
+            `${item.id}:${item.status}:${item.lastSyncedAt?.getTime() ?? '-'}:${isStale(item, at) ? 1 : 0}:${item.institutionName ?? ''}`,
+        )
+        .join(',');
+    },
+
     async list(userId: string): Promise<AccountView[]> {
       const at = now();
       return (await deps.accounts.listForUser(userId)).map((row) => toAccountView(row, at));

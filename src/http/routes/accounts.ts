@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/service.js';
 import { bearerSecurity, principalOf } from '../plugins/auth.js';
+import { replyWithRead, type ReadCache } from '../read-cache.js';
 import { envelopeShape, idParams, moneySchema } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 
@@ -30,10 +31,10 @@ export const accountSchema = z
   })
   .meta({ id: 'Account' });
 
-export const accountRoutes: FastifyPluginAsyncZod<{ accounts: AccountsService }> = async (
-  app,
-  { accounts },
-) => {
+export const accountRoutes: FastifyPluginAsyncZod<{
+  accounts: AccountsService;
+  readCache: ReadCache;
+}> = async (app, { accounts, readCache }) => {
   app.get(
     '/v1/accounts',
     {
@@ -50,10 +51,14 @@ export const accountRoutes: FastifyPluginAsyncZod<{ accounts: AccountsService }>
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const userId = principalOf(request).userId;
-      const [envelope, data] = await Promise.all([accounts.envelope(userId), accounts.list(userId)]);
-      return { ...envelope, data };
+      // From the answer cache like the other reads: account rows change with an announced write; the
+      // item fields (health, last sync, staleness now) are part of the key.
+      const variant = await accounts.itemsVariant(userId);
+      return replyWithRead(reply, request, { cache: readCache, accounts, userId, variant }, async () => ({
+        data: await accounts.list(userId),
+      }));
     },
   );
 

@@ -7,8 +7,14 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Transaction } from 'plaid';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectRows } from '../../src/db/client.js';
+import type { ApiTokenScope } from '../../src/db/schema/index.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { buildMcpServer } from '../../src/mcp/server.js';
+import { editsTools } from '../../src/mcp/tools/edits.js';
 import { generateDataset, insertDataset } from '../factories/finance-dataset.js';
 import { newAccessToken } from '../factories/users.js';
 import { databaseKinds, unannounced } from '../helpers/database.js';
@@ -471,6 +477,116 @@ describe.each(databaseKinds())('owner edits of transactions (%s)', (kind) => {
         sql`select plaid_transaction_id as plaid from transactions where user_id = ${h.owner.userId} order by 1`,
       );
       expect(ours.map((r) => r.plaid)).toEqual(truth.transactions.map((t) => t.transaction_id).sort());
+    });
+  });
+
+  // The MCP tools, through the official client in memory: the same answers as the REST routes.
+  describe('MCP tools update_transaction and list_rules', () => {
+    const connect = async (userId: string, scopes: ApiTokenScope[]) => {
+      const server = buildMcpServer(editsTools(h.t.app.services), { userId, scopes }, createLogger('silent'));
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await server.connect(serverSide);
+      const client = new Client({ name: 'edits-tests', version: '1.0.0' });
+      await client.connect(clientSide);
+      return client;
+    };
+    type Result = {
+      isError?: boolean;
+      content: { text: string }[];
+      structuredContent: Record<string, unknown>;
+    };
+    const structured = (result: unknown) => {
+      const r = result as Result;
+      expect(r.isError ?? false, JSON.stringify(r.content)).toBe(false);
+      expect(JSON.parse(r.content[0]!.text)).toEqual(r.structuredContent);
+      const { as_of: _asOf, ...rest } = r.structuredContent;
+      return rest;
+    };
+    const errorText = (result: unknown) => {
+      const r = result as Result;
+      expect(r.isError).toBe(true);
+      return r.content[0]!.text;
+    };
+
+    it('edits with the write scope, answering as GET /v1/transactions/{id}, and lists rules as GET /v1/rules', async () => {
+      const writer = await connect(h.owner.userId, ['read', 'write']);
+      const listed = await writer.listTools();
+      expect(listed.tools.map((t) => t.name)).toEqual(['update_transaction', 'list_rules']);
+      for (const tool of listed.tools) {
+        expect(tool.description, tool.name).toMatch(/negative = money out/);
+        expect(tool.outputSchema?.type, tool.name).toBe('object');
+      }
+      expect(listed.tools[0]!.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: false });
+      expect(listed.tools[1]!.annotations).toMatchObject({ readOnlyHint: true, openWorldHint: false });
+
+      const tx = await pick('out');
+      const answer = structured(
+        await writer.callTool({
+          name: 'update_transaction',
+          arguments: { transaction_id: tx.id, note: 'via MCP', tags: ['mcp'], version: tx.version },
+        }),
+      );
+      const rest = await h.request<Record<string, unknown>>('GET', `/v1/transactions/${tx.id}`);
+      const { as_of: _asOf, ...restAnswer } = rest.body;
+      expect(answer).toEqual(restAnswer);
+      expect(answer.data).toMatchObject({ note: 'via MCP', tags: ['mcp'], version: tx.version + 1 });
+
+      // A stale version, another person's id, and bad arguments are tool errors that change nothing.
+      expect(
+        errorText(
+          await writer.callTool({
+            name: 'update_transaction',
+            arguments: { transaction_id: tx.id, note: 'stale', version: tx.version },
+          }),
+        ),
+      ).toMatch(/^PRECONDITION_FAILED/);
+      const otherWriter = await connect(h.other.userId, ['read', 'write']);
+      expect(
+        errorText(
+          await otherWriter.callTool({
+            name: 'update_transaction',
+            arguments: { transaction_id: tx.id, note: 'x' },
+          }),
+        ),
+      ).toMatch(/^NOT_FOUND/);
+      expect(
+        errorText(
+          await writer.callTool({
+            name: 'update_transaction',
+            arguments: { transaction_id: tx.id, tags: Array.from({ length: 21 }, (_, i) => `t${i}`) },
+          }),
+        ),
+      ).toMatch(/tags/);
+      expect(
+        errorText(
+          await writer.callTool({ name: 'update_transaction', arguments: { transaction_id: tx.id } }),
+        ),
+      ).toMatch(/at least one/);
+      expect((await h.transaction(tx.id)).data).toMatchObject({ note: 'via MCP', version: tx.version + 1 });
+
+      await h.request('POST', '/v1/rules', {
+        body: { match: { text: 'mcp rule' }, add_tags: ['r'] },
+        status: 201,
+      });
+      const rules = structured(await writer.callTool({ name: 'list_rules', arguments: {} }));
+      const restRules = await h.request<{ data: unknown[] }>('GET', '/v1/rules');
+      expect(rules).toMatchObject({ data: restRules.body.data, next_cursor: null, truncated: null });
+      expect(rules.data).toHaveLength(1);
+    });
+
+    it('refuses update_transaction without the write scope', async () => {
+      const reader = await connect(h.owner.userId, ['read']);
+      const tx = await pick('out');
+      expect(
+        errorText(
+          await reader.callTool({
+            name: 'update_transaction',
+            arguments: { transaction_id: tx.id, note: 'x' },
+          }),
+        ),
+      ).toMatch(/^INSUFFICIENT_SCOPE/);
+      expect((await h.transaction(tx.id)).data.note).toBeNull();
+      structured(await reader.callTool({ name: 'list_rules', arguments: {} }));
     });
   });
 });

@@ -43,52 +43,59 @@ const categorySchema = ownerText(OWNER_TEXT_LIMITS.category).describe(
   'A category: a Plaid primary category such as FOOD_AND_DRINK, or your own',
 );
 
+/** The fields of an owner edit (also the MCP tool update_transaction's arguments). */
+export const transactionPatchShape = {
+  note: ownerText(OWNER_TEXT_LIMITS.note).nullable().optional().describe('Your note; null clears it'),
+  category: categorySchema
+    .nullable()
+    .optional()
+    .describe("Your category, used instead of Plaid's everywhere (cash flow, budgets); null: Plaid's again"),
+  tags: tagsSchema
+    .optional()
+    .describe(
+      `Your tags (replaces the list; at most ${OWNER_TEXT_LIMITS.tags}, each at most ${OWNER_TEXT_LIMITS.tag} characters)`,
+    ),
+  excluded: z
+    .boolean({ message: 'expected true or false' })
+    .optional()
+    .describe('Leave it out of income and spending (cash flow, budgets); it stays listed'),
+  excluded_reason: ownerText(OWNER_TEXT_LIMITS.excludedReason)
+    .nullable()
+    .optional()
+    .describe('Why (e.g. reimbursed); only with excluded: true'),
+  merchant_name: ownerText(OWNER_TEXT_LIMITS.merchantName)
+    .nullable()
+    .optional()
+    .describe("Your name for the merchant (Plaid's merchant_name stays); null clears it"),
+  version: z
+    .number({ message: 'expected a whole number' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected a version (at least 1)' })
+    .optional()
+    .describe('Apply only if the transaction is still at this version (like If-Match); else 412'),
+};
+
+/** What a valid edit also needs: at least one field; a reason only with excluded: true. */
+export function checkTransactionPatch(
+  value: z.output<z.ZodObject<typeof transactionPatchShape>>,
+  ctx: z.RefinementCtx,
+): void {
+  const { version: _version, ...fields } = value;
+  if (Object.keys(fields).length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message: 'expected at least one of note, category, tags, excluded, excluded_reason, merchant_name',
+    });
+  }
+  if (value.excluded_reason !== undefined && value.excluded_reason !== null && value.excluded !== true) {
+    ctx.addIssue({ code: 'custom', path: ['excluded_reason'], message: 'only with excluded: true' });
+  }
+}
+
 export const transactionPatchSchema = z
-  .strictObject({
-    note: ownerText(OWNER_TEXT_LIMITS.note).nullable().optional().describe('Your note; null clears it'),
-    category: categorySchema
-      .nullable()
-      .optional()
-      .describe(
-        "Your category, used instead of Plaid's everywhere (cash flow, budgets); null: Plaid's again",
-      ),
-    tags: tagsSchema
-      .optional()
-      .describe(
-        `Your tags (replaces the list; at most ${OWNER_TEXT_LIMITS.tags}, each at most ${OWNER_TEXT_LIMITS.tag} characters)`,
-      ),
-    excluded: z
-      .boolean({ message: 'expected true or false' })
-      .optional()
-      .describe('Leave it out of income and spending (cash flow, budgets); it stays listed'),
-    excluded_reason: ownerText(OWNER_TEXT_LIMITS.excludedReason)
-      .nullable()
-      .optional()
-      .describe('Why (e.g. reimbursed); only with excluded: true'),
-    merchant_name: ownerText(OWNER_TEXT_LIMITS.merchantName)
-      .nullable()
-      .optional()
-      .describe("Your name for the merchant (Plaid's merchant_name stays); null clears it"),
-    version: z
-      .number({ message: 'expected a whole number' })
-      .int({ message: 'expected a whole number' })
-      .min(1, { message: 'expected a version (at least 1)' })
-      .optional()
-      .describe('Apply only if the transaction is still at this version (like If-Match); else 412'),
-  })
-  .superRefine((value, ctx) => {
-    const { version: _version, ...fields } = value;
-    if (Object.keys(fields).length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [],
-        message: 'expected at least one of note, category, tags, excluded, excluded_reason, merchant_name',
-      });
-    }
-    if (value.excluded_reason !== undefined && value.excluded_reason !== null && value.excluded !== true) {
-      ctx.addIssue({ code: 'custom', path: ['excluded_reason'], message: 'only with excluded: true' });
-    }
-  });
+  .strictObject(transactionPatchShape)
+  .superRefine(checkTransactionPatch);
 
 export type TransactionPatch = z.output<typeof transactionPatchSchema>;
 

@@ -8,7 +8,6 @@ import { readLockOwner } from '../db/data-dir-lock.js';
 import { runMigrations } from '../db/migrate.js';
 import { createReloadingAccessTokenCipher } from '../domain/items/keyring.js';
 import { createLogger } from '../lib/logger.js';
-import { connectPlaid } from '../plaid/connect.js';
 
 /**
  * What the commands that touch the database share: the configuration, and running an admin command
@@ -66,7 +65,9 @@ export async function runCommand(
   // Plaid where this process can reach it: real Plaid, or an emulator running on its own. The emulator a
   // stopped embedded service ran in its process is gone, and a new one would know none of the items.
   const reachable = cfg.plaid.mode === 'plaid' || cfg.plaid.url !== undefined;
-  const plaid = options.plaid && reachable ? connectPlaid(cfg, logger) : undefined;
+  // Plaid's SDK is large: loaded only by the commands that call Plaid.
+  const plaid =
+    options.plaid && reachable ? (await import('../plaid/connect.js')).connectPlaid(cfg, logger) : undefined;
   try {
     if (plaid) await plaid.start();
     const services: AdminServices = {

@@ -432,6 +432,37 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
     expect(units(usd.parts.debt_paydown.new_debt)).toBeGreaterThan(0n); // the card's purchases
   });
 
+  it('before the first snapshot: balances walked back as GET /v1/net-worth does; investments unmeasured', async () => {
+    // The first sync was on START: every account's first snapshot. A range ending on it (start walked
+    // back) and one wholly before it (both ends walked back).
+    for (const [from, to] of [
+      [addDays(START, -10), START],
+      [addDays(START, -20), addDays(START, -10)],
+    ] as const) {
+      const got = await get<Answer>(owner.token, `/v1/net-worth/change?start_date=${from}&end_date=${to}`);
+      const history = await get<{
+        history: { points: { currency: string; date: string; net_worth: string }[] };
+      }>(owner.token, `/v1/net-worth?start_date=${from}&end_date=${to}&interval=day`);
+      for (const c of got.currencies) {
+        const at = (date: string) =>
+          history.history.points.find((p) => p.currency === c.currency && p.date === date)?.net_worth;
+        expect([c.start.net_worth, c.end.net_worth], `${from} ${c.currency}`).toEqual([at(from), at(to)]);
+        const sum = PARTS.reduce((s, p) => s + units(c.parts[p].amount), 0n) + units(c.unexplained.amount);
+        expect(sum).toBe(units(c.change));
+        // Walked back, a bank account's balance moves by its transactions exactly, and an investment
+        // account keeps its first value: the only residual is the investment flows, unexplained (never
+        // called market movement). Any error in the walk back would show here as a difference.
+        const accounts = new Map(after.accounts.map((a) => [a.account_id, a]));
+        const flows = after.investment_transactions
+          .filter((i) => i.date > from && i.date <= to && i.amount !== 0 && kindOf(i) !== undefined)
+          .filter((i) => currencyOf(accounts.get(i.account_id)!) === c.currency)
+          .reduce((total, i) => total - units(i.amount), 0n);
+        expect(units(c.unexplained.amount), `${from} ${c.currency}`).toBe(-flows);
+        expect(c.parts.market_movement.amount).toBe('0.00');
+      }
+    }
+  });
+
   it('the MCP tool get_net_worth_change answers what the REST route answers', async () => {
     const server = buildMcpServer(
       insightsTools(t.app.services),

@@ -1,6 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type {
-  AttributionAccount,
+  AccountFacts,
   FundingCandidate,
   InvestmentFlow,
   NetWorthEnd,
@@ -44,20 +44,14 @@ const investmentKind = sql`
   end`;
 
 export function createAttributionRepository(db: Database) {
-  /** The balance of account `k` at the close of `day`, as the net-worth materializer computes it. */
-  const balanceAt = (userId: string, day: string, last: string): SQL => sql`
-    case when k.first_date is null then null
-         when k.first_date <= ${day}::date then coalesce(${sql.raw(last)}.balance, k.first_balance)
-         when k.type = 'investment' then k.first_balance
-         else k.first_balance - coalesce((
-           select sum(t.amount) from transactions t
-            where t.account_id = k.id and t.user_id = ${userId} and t.pending = false
-              and t.date > ${day}::date and t.date <= k.first_date), 0)
-    end`;
-
   return {
-    async accountsAt(userId: string, start: string, end: string): Promise<AttributionAccount[]> {
-      return selectRows<AttributionAccount>(
+    /**
+     * Per account what its balances at both ends are computed from (AccountFacts): its first known point,
+     * the last snapshot at or before each end, and the posted transactions between its first point and
+     * `end` when the range reaches before that point (the rest of the walk back comes from the flows).
+     */
+    async accountFacts(userId: string, start: string, end: string): Promise<AccountFacts[]> {
+      return selectRows<AccountFacts>(
         db,
         sql`
         with a as (
@@ -69,7 +63,7 @@ export function createAttributionRepository(db: Database) {
         ), k as (
           -- The first known point: the first snapshot with a balance, or (no snapshot at all) the
           -- current balance as of its date.
-          select a.id, a.type, a.currency,
+          select a.id, a.type, a.currency, a.has_rows,
                  case when a.has_rows then f.date when a.current_balance is not null then a.as_of_date end as first_date,
                  case when a.has_rows then f.balance else a.current_balance end as first_balance
           from a left join lateral (
@@ -78,10 +72,10 @@ export function createAttributionRepository(db: Database) {
              order by s.date limit 1) f on true
         )
         select k.id, k.type, k.currency,
-               (${balanceAt(userId, start, 'ls')})::text as "startBalance",
-               (${balanceAt(userId, end, 'le')})::text as "endBalance",
-               coalesce(k.first_date <= ${start}::date, false) as "startMeasured",
-               coalesce(k.first_date <= ${end}::date, false) as "endMeasured"
+               to_char(k.first_date, 'YYYY-MM-DD') as "firstDate", k.first_balance::text as "firstBalance",
+               case when k.has_rows then ls.balance else k.first_balance end::text as "startSnapshot",
+               case when k.has_rows then le.balance else k.first_balance end::text as "endSnapshot",
+               coalesce(w.total, 0)::text as "betweenFirstAndEnd"
         from k
         left join lateral (
           select s.current_balance as balance from balance_snapshots s
@@ -91,6 +85,11 @@ export function createAttributionRepository(db: Database) {
           select s.current_balance as balance from balance_snapshots s
            where s.account_id = k.id and s.current_balance is not null and s.date <= ${end}::date
            order by s.date desc limit 1) le on true
+        left join lateral (
+          select sum(t.amount) as total from transactions t
+           where k.type <> 'investment' and k.first_date > ${start}::date
+             and t.account_id = k.id and t.user_id = ${userId} and t.pending = false
+             and t.date > least(k.first_date, ${end}::date) and t.date <= greatest(k.first_date, ${end}::date)) w on true
         order by k.id`,
       );
     },

@@ -57,6 +57,76 @@ export interface AttributionAccount {
   endMeasured: boolean;
 }
 
+/**
+ * What an account's balances at both ends are computed from (the repository's read): its first known
+ * point (first snapshot with a balance, or the current balance as of its date for an account without
+ * snapshots), the last snapshot at or before each end, and `betweenFirstAndEnd`: the posted transactions
+ * dated in (first, end] when first ≤ end, in (end, first] when first > end (0 when first ≤ start, and for
+ * investment accounts).
+ */
+export interface AccountFacts {
+  id: string;
+  type: string;
+  currency: string;
+  firstDate: string | null;
+  firstBalance: string | null;
+  startSnapshot: string | null;
+  endSnapshot: string | null;
+  betweenFirstAndEnd: string;
+}
+
+/**
+ * Each account's balance at the close of `start` and of `end` as the net-worth materializer computes it
+ * (docs/domain.md): the last snapshot carried forward; before the first one, walked back through posted
+ * transactions (investment accounts keep their first value). The walk back over (start, end] is the
+ * flows' own sum, so only the part beyond the range is read: balance(start) = first − Σ(start, first].
+ */
+export function balancesAtEnds(
+  facts: AccountFacts[],
+  flows: TransactionFlow[],
+  start: string,
+  end: string,
+): AttributionAccount[] {
+  const inRange = new Map<string, bigint>();
+  for (const flow of flows)
+    inRange.set(flow.accountId, (inRange.get(flow.accountId) ?? 0n) + toUnits(flow.total));
+  return facts.map((f) => {
+    const base = { id: f.id, type: f.type, currency: f.currency };
+    if (f.firstDate === null || f.firstBalance === null)
+      return { ...base, startBalance: null, endBalance: null, startMeasured: false, endMeasured: false };
+    const first = toUnits(f.firstBalance);
+    const startMeasured = f.firstDate <= start;
+    const endMeasured = f.firstDate <= end;
+    const snapshot = (value: string | null) => toUnits(value ?? f.firstBalance!);
+    let startUnits: bigint;
+    let endUnits: bigint;
+    if (f.type === 'investment') {
+      startUnits = startMeasured ? snapshot(f.startSnapshot) : first;
+      endUnits = endMeasured ? snapshot(f.endSnapshot) : first;
+    } else {
+      const flowsTotal = inRange.get(f.id) ?? 0n;
+      const between = toUnits(f.betweenFirstAndEnd);
+      if (startMeasured) {
+        startUnits = snapshot(f.startSnapshot);
+        endUnits = snapshot(f.endSnapshot);
+      } else if (endMeasured) {
+        endUnits = snapshot(f.endSnapshot);
+        startUnits = first - (flowsTotal - between); // Σ(start, first] = Σ(start, end] − Σ(first, end]
+      } else {
+        endUnits = first - between; // Σ(end, first]
+        startUnits = endUnits - flowsTotal;
+      }
+    }
+    return {
+      ...base,
+      startBalance: fromUnits(startUnits),
+      endBalance: fromUnits(endUnits),
+      startMeasured,
+      endMeasured,
+    };
+  });
+}
+
 /** Posted bank or card transactions of one account in one class, summed. */
 export interface TransactionFlow {
   accountId: string;
@@ -362,8 +432,8 @@ export function createNetWorthChangeService(deps: { attribution: AttributionRepo
     async change(userId: string, range: { start: string; end: string }): Promise<CurrencyAttribution[]> {
       const { start, end } = range;
       const repo = deps.attribution;
-      const [accounts, flows, investmentFlows, netWorthAtStart, netWorthAtEnd] = await Promise.all([
-        repo.accountsAt(userId, start, end),
+      const [facts, flows, investmentFlows, netWorthAtStart, netWorthAtEnd] = await Promise.all([
+        repo.accountFacts(userId, start, end),
         repo.flows(userId, start, end),
         repo.investmentFlows(userId, start, end),
         repo.netWorthOn(userId, start),
@@ -375,6 +445,7 @@ export function createNetWorthChangeService(deps: { attribution: AttributionRepo
         ),
       ];
       const fundingCandidates = await repo.fundingCandidates(userId, start, end, opposites);
+      const accounts = balancesAtEnds(facts, flows, start, end);
       return attributeNetWorthChange({
         start,
         end,

@@ -158,6 +158,11 @@ export function barChart(
   charts.add(chart);
 }
 
+/** Resolves after the browser has painted what is on the page: figures show before charts are drawn. */
+export function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 /** The table alternative of a chart, folded under the chart. */
 export function tableAlternative(
   table: HTMLTableElement,

@@ -1,5 +1,5 @@
 import { api, query, type Cashflow } from '../api';
-import { barChart, tableAlternative } from '../chart';
+import { afterPaint, barChart, tableAlternative } from '../chart';
 import type { PanelContext } from '../context';
 import { h, replaceChildren, table } from '../dom';
 import { epochSeconds, money, month, ratio, day } from '../format';
@@ -160,6 +160,7 @@ export async function renderCashflow(main: HTMLElement, ctx: PanelContext): Prom
       drill,
     ),
   );
+  await afterPaint();
   for (const { host, c } of sections) {
     barChart(
       host,

@@ -1,5 +1,5 @@
 import { api, query, type NetWorth } from '../api';
-import { lineChart, tableAlternative } from '../chart';
+import { afterPaint, lineChart, tableAlternative } from '../chart';
 import type { PanelContext } from '../context';
 import { h, replaceChildren, table } from '../dom';
 import { day, epochSeconds, money, shiftDate, words } from '../format';
@@ -77,6 +77,7 @@ export async function renderNetWorth(main: HTMLElement, ctx: PanelContext): Prom
       ),
       currencies.length === 0 ? h('p', {}, 'No history in this range.') : null,
     );
+    await afterPaint();
     for (const currency of currencies) {
       const points = answer.history.points.filter((p) => p.currency === currency);
       const host = h('div', { class: 'chart', id: `nw-chart-${currency}` });
@@ -119,8 +120,15 @@ export async function renderNetWorth(main: HTMLElement, ctx: PanelContext): Prom
       'days' in spec ? shiftDate(today, { days: spec.days }) : shiftDate(today, { years: spec.years });
     const interval = intervalSelect.value || (spec.id === 'all' ? 'month' : undefined);
     try {
+      // The first answer already holds the default range (the last 90 days): no second request for it.
+      const sameAsFirst = start === now.history.start_date && !interval;
       await drawHistory(
-        await api<NetWorth>('GET', `/v1/net-worth${query({ start_date: start, end_date: today, interval })}`),
+        sameAsFirst
+          ? now
+          : await api<NetWorth>(
+              'GET',
+              `/v1/net-worth${query({ start_date: start, end_date: today, interval })}`,
+            ),
       );
     } catch (error) {
       replaceChildren(

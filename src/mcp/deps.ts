@@ -5,10 +5,11 @@ import type { ItemsService } from '../domain/items/service.js';
 import type { SyncRequestsService } from '../domain/sync/requests.js';
 import type { TransactionsService } from '../domain/transactions/service.js';
 import type { DataSurfaceToolDeps } from './tools/data-surface.js';
+import type { EditsToolDeps } from './tools/edits.js';
 import type { InsightsToolDeps } from './tools/insights.js';
 
 /** The domain services the tools call (the same ones the REST routes call), and where we are reached. */
-export interface McpToolDeps extends DataSurfaceToolDeps, InsightsToolDeps {
+export interface McpToolDeps extends DataSurfaceToolDeps, InsightsToolDeps, EditsToolDeps {
   publicUrl: string;
   accounts: AccountsService;
   transactions: TransactionsService;

@@ -6,6 +6,7 @@ import type { McpCaller, McpTool } from './tool.js';
 import { accountTools } from './tools/accounts.js';
 import { analyticsTools } from './tools/analytics.js';
 import { dataSurfaceTools } from './tools/data-surface.js';
+import { editsTools } from './tools/edits.js';
 import { insightsTools } from './tools/insights.js';
 import { searchFetchTools } from './tools/search-fetch.js';
 import { syncTools } from './tools/sync.js';
@@ -27,6 +28,7 @@ export function mcpTools(deps: McpToolDeps): McpTool[] {
     ...analyticsTools(deps),
     ...insightsTools(deps),
     ...dataSurfaceTools(deps),
+    ...editsTools(deps),
     ...syncTools(deps),
     ...searchFetchTools(deps),
   ];

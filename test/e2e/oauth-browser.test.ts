@@ -248,6 +248,21 @@ describe.skipIf(!existsSync(CHROMIUM)).each(databaseKinds())(
           `/v1/securities/${holdings[0]!.security_id}`,
         );
 
+        await sameAsRest('list_rules', {}, '/v1/rules');
+        // update_transaction: applied with the write scope the person consented to, refused without it.
+        called.add('update_transaction');
+        const edited = await client.callTool({
+          name: 'update_transaction',
+          arguments: { transaction_id: transactions[0]!.id, note: 'asked by the assistant' },
+        });
+        const writes = String(decodeJwt(provider.stored!.access_token).scope ?? '')
+          .split(' ')
+          .includes('write');
+        expect(edited.isError ?? false).toBe(!writes);
+        const note = ((await rest(`/v1/transactions/${transactions[0]!.id}`)).data as { note: string | null })
+          .note;
+        expect(note).toBe(writes ? 'asked by the assistant' : null);
+
         // The status of the person's items, as GET /v1/items shows them.
         called.add('get_sync_status');
         const status = await call('get_sync_status');

@@ -38,6 +38,8 @@ const TOOL_NAMES = [
   'get_transaction',
   'list_categories',
   'get_security',
+  'update_transaction',
+  'list_rules',
   'get_sync_status',
   'sync_now',
   'search',
@@ -90,6 +92,8 @@ describe.each(databaseKinds())('MCP tools on %s', (kind) => {
       const a = tool.annotations!;
       if (tool.name === 'sync_now')
         expect(a).toMatchObject({ readOnlyHint: false, idempotentHint: true, openWorldHint: true });
+      else if (tool.name === 'update_transaction')
+        expect(a).toMatchObject({ readOnlyHint: false, destructiveHint: false, openWorldHint: false });
       else expect(a).toMatchObject({ readOnlyHint: true, openWorldHint: false });
     }
     const search = legacyList.tools.find((t) => t.name === 'search_transactions')!;

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ATTRIBUTION_PARTS,
   attributeNetWorthChange,
+  balancesAtEnds,
+  type AccountFacts,
   matchFundingLegs,
   type AttributionAccount,
   type AttributionInput,
@@ -329,5 +331,70 @@ describe('matchFundingLegs', () => {
       [candidate('in', '2026-04-06', '250')],
     );
     expect(matched.get('w')?.id).toBe('in');
+  });
+});
+
+describe('balancesAtEnds', () => {
+  const facts = (over: Partial<AccountFacts>): AccountFacts => ({
+    id: 'checking',
+    type: 'depository',
+    currency: 'USD',
+    firstDate: '2026-04-10',
+    firstBalance: '1000.0000',
+    startSnapshot: null,
+    endSnapshot: '1200.0000',
+    betweenFirstAndEnd: '0',
+    ...over,
+  });
+  // 300 in over the range: 100 before the first snapshot (Apr 1–10), 200 after it (Apr 11–30).
+  const flows = [flow('checking', 'income', '300.00')];
+
+  it('walks a bank balance back from its first snapshot through the flows of the range', () => {
+    const [a] = balancesAtEnds([facts({ betweenFirstAndEnd: '200.0000' })], flows, START, END);
+    expect(a).toMatchObject({
+      startBalance: '900.0000',
+      endBalance: '1200.0000',
+      startMeasured: false,
+      endMeasured: true,
+    });
+  });
+
+  it('walks both ends back when the range is wholly before the first snapshot', () => {
+    // First snapshot on May 10 with 1000; 50 came in between Apr 30 and May 10.
+    const [a] = balancesAtEnds(
+      [facts({ firstDate: '2026-05-10', endSnapshot: null, betweenFirstAndEnd: '50.0000' })],
+      flows,
+      START,
+      END,
+    );
+    expect(a).toMatchObject({
+      startBalance: '650.0000',
+      endBalance: '950.0000',
+      startMeasured: false,
+      endMeasured: false,
+    });
+  });
+
+  it('takes the snapshots when both ends have one; an investment account keeps its first value before it', () => {
+    const [bank, broker] = balancesAtEnds(
+      [
+        facts({ firstDate: '2026-03-01', startSnapshot: '800.0000', endSnapshot: '1200.0000' }),
+        facts({ id: 'broker', type: 'investment', firstBalance: '5000.0000', endSnapshot: '5100.0000' }),
+      ],
+      flows,
+      START,
+      END,
+    );
+    expect(bank).toMatchObject({ startBalance: '800.0000', endBalance: '1200.0000', startMeasured: true });
+    expect(broker).toMatchObject({
+      startBalance: '5000.0000',
+      endBalance: '5100.0000',
+      startMeasured: false,
+    });
+  });
+
+  it('knows nothing of an account without any balance', () => {
+    const [a] = balancesAtEnds([facts({ firstDate: null, firstBalance: null })], flows, START, END);
+    expect(a).toMatchObject({ startBalance: null, endBalance: null });
   });
 });

@@ -2,8 +2,24 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { accounts, institutions, plaidItems } from '../schema/index.js';
 
+/** What an account's answer shows (not its raw Plaid JSON, which would be read and parsed for nothing). */
+const accountFields = {
+  id: accounts.id,
+  name: accounts.name,
+  officialName: accounts.officialName,
+  mask: accounts.mask,
+  type: accounts.type,
+  subtype: accounts.subtype,
+  currentBalance: accounts.currentBalance,
+  availableBalance: accounts.availableBalance,
+  creditLimit: accounts.creditLimit,
+  isoCurrencyCode: accounts.isoCurrencyCode,
+  unofficialCurrencyCode: accounts.unofficialCurrencyCode,
+  balancesAsOf: accounts.balancesAsOf,
+};
+
 const accountColumns = {
-  account: accounts,
+  account: accountFields,
   item: {
     id: plaidItems.id,
     status: plaidItems.status,
@@ -13,7 +29,7 @@ const accountColumns = {
 };
 
 export type AccountWithItem = {
-  account: typeof accounts.$inferSelect;
+  account: Pick<typeof accounts.$inferSelect, keyof typeof accountFields>;
   item: { id: string; status: (typeof plaidItems.$inferSelect)['status']; lastSyncedAt: Date | null };
   institution: { id: string; name: string } | null;
 };

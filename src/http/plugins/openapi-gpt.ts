@@ -117,6 +117,22 @@ export const GPT_OPERATIONS: Readonly<Record<string, GptOperation>> = {
     description:
       'Set the monthly budget of a spending category in one currency (amount positive, as a decimal string). Only when the person asks.',
   },
+  updateTransaction: {
+    scope: 'write',
+    consequential: false,
+    bodyExample: { note: 'Dinner with Sam, to be reimbursed', excluded: true, excluded_reason: 'reimbursed' },
+    omitParameters: ['if-match'],
+    description:
+      'Set my own fields of a transaction (id from listTransactions): note, category, tags, excluded with a ' +
+      'reason (left out of income and spending), merchant_name; null clears one. Beats rules, survives syncs. ' +
+      'Only when the person asks.',
+  },
+  listRules: {
+    scope: 'read',
+    description:
+      'My rules, oldest first: when the merchant or name contains or equals a text (and an amount range, ' +
+      `an account), set a category, add tags or exclude; applied at every sync. ${SIGN}`,
+  },
   listItems: {
     scope: 'read',
     description:

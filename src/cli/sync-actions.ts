@@ -146,7 +146,13 @@ async function follow(session: Session, triggered: Triggered[], timeoutMs: numbe
     if (tty) {
       // Redraw the block of item lines in place.
       if (drawnLines > 0) process.stderr.write(`\x1b[${drawnLines}F`);
-      process.stderr.write(lines.map((line) => `\x1b[2K${line}\n`).join(''));
+      // One screen line per item (a wrapped line would break the redraw): cut to the terminal's width.
+      const width = Math.max(20, (process.stderr.columns || 120) - 1);
+      process.stderr.write(
+        lines
+          .map((line) => `\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}\n`)
+          .join(''),
+      );
       drawnLines = lines.length;
     } else if (!json) {
       // Plain lines, when an item's state changed (elapsed time aside).

@@ -182,7 +182,8 @@ describe.runIf(databaseKinds().includes('postgres'))('finance-api on PostgreSQL'
     });
     try {
       const bank = person.itemIds[0]!;
-      const command = [process.execPath, 'bin/finance-api.js', 'sync', '--wait', '--item', bank].join(' ');
+      // A terminal wide enough for the whole progress line (longer ones are cut to the width).
+      const command = `stty cols 250; ${[process.execPath, 'bin/finance-api.js', 'sync', '--wait', '--item', bank].join(' ')}`;
       // script(1) gives the command a pseudo-terminal and returns its exit code (-e).
       const result = await run(['-q', '-e', '-c', command, '/dev/null'], env, 'script');
       expect(result.code, result.stdout).toBe(1);

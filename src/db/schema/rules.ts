@@ -29,7 +29,10 @@ export const transactionRules = pgTable(
     /** Only this account's transactions (a rule about a removed account goes with it). */
     accountId: uuid('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
     setCategory: text('set_category'),
-    addTags: text('add_tags').array().notNull().default(sql`'{}'::text[]`),
+    addTags: text('add_tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     exclude: boolean('exclude').notNull().default(false),
     excludedReason: text('excluded_reason'),
     createdAt: createdAt(),

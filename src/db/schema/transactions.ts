@@ -61,7 +61,10 @@ export const transactions = pgTable(
      */
     userNote: text('user_note'),
     userCategory: text('user_category'),
-    userTags: text('user_tags').array().notNull().default(sql`'{}'::text[]`),
+    userTags: text('user_tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Left out of income and spending (cash flow, budgets), still listed; `excludedReason` says why. */
     excluded: boolean('excluded').notNull().default(false),
     excludedReason: text('excluded_reason'),
@@ -70,7 +73,10 @@ export const transactions = pgTable(
      * The owner fields the owner set by hand (`note`, `category`, `tags`, `excluded`, `merchant_name`):
      * rules never change them (manual edit > rule > Plaid).
      */
-    manualFields: text('manual_fields').array().notNull().default(sql`'{}'::text[]`),
+    manualFields: text('manual_fields')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Bumped by every change of an owner field (by hand or by a rule): the ETag of If-Match. */
     editVersion: integer('edit_version').notNull().default(1),
     /**
@@ -114,15 +120,19 @@ export const transactionEditsKept = pgTable(
     plaidTransactionId: text('plaid_transaction_id').notNull(),
     userNote: text('user_note'),
     userCategory: text('user_category'),
-    userTags: text('user_tags').array().notNull().default(sql`'{}'::text[]`),
+    userTags: text('user_tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     excluded: boolean('excluded').notNull().default(false),
     excludedReason: text('excluded_reason'),
     userMerchantName: text('user_merchant_name'),
-    manualFields: text('manual_fields').array().notNull().default(sql`'{}'::text[]`),
+    manualFields: text('manual_fields')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     editVersion: integer('edit_version').notNull().default(1),
     keptAt: timestamp('kept_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    primaryKey({ name: 'transaction_edits_kept_pkey', columns: [t.userId, t.plaidTransactionId] }),
-  ],
+  (t) => [primaryKey({ name: 'transaction_edits_kept_pkey', columns: [t.userId, t.plaidTransactionId] })],
 );

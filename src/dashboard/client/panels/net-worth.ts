@@ -175,5 +175,7 @@ export async function renderNetWorth(main: HTMLElement, ctx: PanelContext): Prom
       history,
     ),
   );
+  // User Timing: the frame in which the figures first paint (the bench's first meaningful paint).
+  requestAnimationFrame(() => performance.mark('dashboard:net-worth-figures'));
   await load();
 }

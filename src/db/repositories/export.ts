@@ -261,13 +261,16 @@ export function createExportRepository(db: Database) {
               sql`, `,
             )})`
           : sql``;
+        // The batch is chosen first and rendered after: JSON is made for the rows of the batch only,
+        // whatever plan the keyset condition gets.
         const rows = await selectRows<{ json: string; keys: string[] }>(
           db,
           sql`select (${omitted})::text as json, array[${keyTexts}] as keys
-                from ${sql.raw(spec.table)} t
-               where ${spec.owner(userId)} ${bound}
-               order by ${columns}
-               limit ${BATCH_ROWS}`,
+                from (select * from ${sql.raw(spec.table)} t
+                       where ${spec.owner(userId)} ${bound}
+                       order by ${columns}
+                       limit ${BATCH_ROWS}) t
+               order by ${columns}`,
         );
         if (rows.length === 0) return;
         yield rows.map((row) => row.json);

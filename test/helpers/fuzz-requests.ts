@@ -536,6 +536,21 @@ function validBody(
       return { public_token: `public-sandbox-${random.uuid()}` };
     case 'POST /v1/items/{id}/repaired':
       return {};
+    case 'PATCH /v1/transactions/{id}':
+      // The actor's own fields (never a version: a stale one is 412, which says nothing here).
+      return random.pick([
+        { note: `fuzz ${n}` },
+        { tags: ['fuzz', `n${n}`] },
+        { category: 'FUZZ_CATEGORY', merchant_name: `Fuzz ${n}` },
+        { excluded: random.chance(0.5), ...(random.chance(0.5) ? {} : { note: null }) },
+      ]);
+    case 'POST /v1/rules':
+      return {
+        match: { text: `fuzz rule ${n}`, ...(random.chance(0.5) ? { kind: 'equals', field: 'name' } : {}) },
+        ...(random.chance(0.5) ? { min_amount: '-100.00', max_amount: '-1' } : {}),
+        set_category: 'FUZZ_RULE',
+        ...(random.chance(0.5) ? { add_tags: ['fuzz'] } : {}),
+      };
     case 'PUT /v1/budgets/{category}':
       return {
         amount: random.pick(['0', '25', '250.00', '1234.5678']),

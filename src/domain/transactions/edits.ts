@@ -39,9 +39,9 @@ export function ownerFieldsChangeOf(patch: TransactionPatch): OwnerFieldsChange 
 /**
  * The owner's edits of a transaction (PATCH /v1/transactions/{id}, the MCP tool update_transaction):
  * the fields given are set and marked as set by hand (rules leave them alone), the version moves on, and
- * the person's read model is refreshed at once, as a sync does, so that cash flow (and budgets) follow
- * the edit; the statements announce the person's changed rows, which drops that person's cached answers
- * only (src/http/read-cache.ts).
+ * when a figure depends on them (category, exclusion, merchant name) the person's read model is refreshed
+ * at once, as a sync does, so that cash flow (and budgets) follow the edit; the statements announce the
+ * person's changed rows, which drops that person's cached answers only (src/http/read-cache.ts).
  */
 export function createTransactionEditsService(deps: {
   edits: TransactionEditsRepository;
@@ -81,7 +81,10 @@ export function createTransactionEditsService(deps: {
       if (outcome.status === 'version_mismatch') {
         throw errors.preconditionFailed('transaction', transactionEtag(outcome.version));
       }
-      await refresh(userId);
+      // Notes and tags are in no figure: only a category, an exclusion or a merchant name moves cash flow.
+      if (patch.category !== undefined || patch.excluded !== undefined || patch.merchant_name !== undefined) {
+        await refresh(userId);
+      }
       return deps.detail.get(userId, id);
     },
   };

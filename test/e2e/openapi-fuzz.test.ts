@@ -56,6 +56,9 @@ const NO_SUCCESS_EXPECTED = new Set([
   // The fuzzer knows no rule ids (its people's rules are made during the run): 404 for a made-up one.
   'DELETE /v1/rules/{id}',
   'POST /v1/rules/{id}/apply',
+  // Deleting the fuzzed person needs their email as `confirm`, which the fuzzer never sends: it must not
+  // delete its own people mid-run.
+  'DELETE /v1/me',
 ]);
 
 async function freePort(): Promise<number> {

@@ -75,6 +75,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
 
   /** Opens a panel by its navigation link and waits until it has rendered. */
   async function open(panel: string) {
+    // Whatever was loading first settles (the return from Link loads the accounts by itself).
+    await page.waitForFunction(
+      () => document.querySelector('#panel')?.getAttribute('aria-busy') === 'false',
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
     const before = await page.getAttribute('#panel', 'data-ready');
     await page.click(`nav a[data-panel="${panel}"]`);
     await page.waitForFunction(
@@ -250,6 +258,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
     }
     expect(await page.locator('#panel .uplot').count()).toBeGreaterThan(0);
     await screenshots('net-worth');
+    // Dark (prefers-color-scheme), once: the panel draws itself again in the other colours.
+    const drawn = Number(await page.getAttribute('#panel', 'data-ready'));
+    const redrawn = (times: number) =>
+      page.waitForFunction(
+        (count) => {
+          const main = document.querySelector('#panel');
+          return Number(main?.dataset.ready) >= count && main?.getAttribute('aria-busy') === 'false';
+        },
+        drawn + times,
+        { timeout: 60_000 },
+      );
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await redrawn(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'net-worth-dark-desktop.png'), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await redrawn(2);
     // Another range: the history the API gives for it, point for point in the table alternative.
     await page.click('button[data-range="1y"]');
     await page.waitForFunction(

@@ -191,6 +191,16 @@ function start(root: HTMLElement, config: DashboardConfig): void {
       }
     }
   };
+  // The current panel's own link loads it again (fresh figures), as a hash change would.
+  nav.addEventListener('click', (event) => {
+    const link = (event.target as Element).closest('a[data-panel]');
+    if (link && link.getAttribute('href') === window.location.hash) {
+      event.preventDefault();
+      void show();
+    }
+  });
+  // The charts take their colours when drawn: a change of light/dark draws the panel again.
+  window.matchMedia('(prefers-color-scheme: dark)').onchange = () => void show();
   window.onhashchange = () => {
     void show().then(() => main.focus({ preventScroll: true }));
   };

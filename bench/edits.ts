@@ -10,8 +10,8 @@ import { createBenchDatabase, startService } from './harness.js';
  * Owner edits on PostgreSQL (`npm run bench -- --only edits`): the read bench's data (500 users × 1,000
  * transactions, a heavy user with 100,000 over five years, a typical person with about 1,000), then
  * `PATCH /v1/transactions/{id}` on one API process, one request at a time and 4 at once, each on another
- * transaction with If-Match: the latency of an edit, which includes the person's read-model refresh (the
- * edit is in cash flow when the answer comes). Figures only; nothing asserted.
+ * transaction with If-Match: the latency of an edit of a note and tags, and of a category, which includes
+ * the person's read-model refresh (the edit is in cash flow when the answer comes). Figures only.
  */
 export async function runEditsBench(options: {
   durationSeconds: number;
@@ -33,11 +33,13 @@ export async function runEditsBench(options: {
         ['typical person (~1,000 transactions)', typicalEmail],
       ] as const) {
         const { token, ids } = await personOf(env, email);
-        for (const connections of [1, 4]) {
-          await measure(`${label}, ${connections} at once`, service.url, token, ids, {
-            connections,
-            durationSeconds: options.durationSeconds,
-          });
+        for (const [what, body] of EDITS) {
+          for (const connections of [1, 4]) {
+            await measure(`${label}, ${what}, ${connections} at once`, service.url, token, ids, body, {
+              connections,
+              durationSeconds: options.durationSeconds,
+            });
+          }
         }
       }
     } finally {
@@ -47,6 +49,15 @@ export async function runEditsBench(options: {
     await database.drop();
   }
 }
+
+/**
+ * A note and tags are in no figure (no refresh); a category moves cash flow (the edit refreshes the
+ * person's read model before it answers).
+ */
+const EDITS: [string, () => Record<string, unknown>][] = [
+  ['note + tags', () => ({ note: `bench ${randomBytes(4).toString('hex')}`, tags: ['bench'] })],
+  ['category', () => ({ category: `BENCH_${randomBytes(2).toString('hex')}` })],
+];
 
 /** A write token of the person, through the service's own code, and 500 of their transaction ids. */
 async function personOf(
@@ -84,6 +95,7 @@ async function measure(
   url: string,
   token: string,
   ids: readonly string[],
+  body: () => Record<string, unknown>,
   options: { connections: number; durationSeconds: number },
 ): Promise<void> {
   const headers = { authorization: `Bearer ${token}` };
@@ -99,7 +111,7 @@ async function measure(
       const res = await fetch(`${url}/v1/transactions/${id}`, {
         method: 'PATCH',
         headers: { ...headers, 'content-type': 'application/json', 'if-match': etag },
-        body: JSON.stringify({ note: `bench ${randomBytes(4).toString('hex')}`, tags: ['bench'] }),
+        body: JSON.stringify(body()),
       });
       await res.arrayBuffer();
       if (res.status === 200) latencies.push(performance.now() - started);
@@ -111,7 +123,7 @@ async function measure(
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   console.log(
-    `  ${label.padEnd(48)} ${(latencies.length / options.durationSeconds).toFixed(1).padStart(6)} edits/s` +
+    `  ${label.padEnd(60)} ${(latencies.length / options.durationSeconds).toFixed(1).padStart(6)} edits/s` +
       `   p50 ${at(0.5).toFixed(0)} ms   p99 ${at(0.99).toFixed(0)} ms` +
       (failures ? `   non-200 ${failures} (412 when two loops edit one row)` : ''),
   );

@@ -356,7 +356,7 @@ describe.each(databaseKinds())('hostile input on %s', (kind) => {
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }
-    });
+    }, 90_000); // it builds (migrates) and closes an app of its own: slow on a busy machine
 
     it('sends WWW-Authenticate: Bearer with every 401, with error="invalid_token" for a refused token', async () => {
       const none = await t.app.inject({ url: '/v1/me' });

@@ -31,7 +31,11 @@ export async function runApiCluster(
   banner: (url: string, emulator?: EmbeddedEmulator) => string,
 ): Promise<void> {
   if (config.database.kind !== 'postgres') throw new Error('API_PROCESSES > 1 needs PostgreSQL');
-  const database = await openDatabase({ kind: 'postgres', url: config.database.url });
+  const database = await openDatabase({
+    kind: 'postgres',
+    url: config.database.url,
+    preparedStatements: config.database.preparedStatements,
+  });
   try {
     await runMigrations(database);
   } finally {

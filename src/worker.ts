@@ -37,7 +37,11 @@ export async function runWorker(config: Config, logger: Logger): Promise<Running
       },
     ]);
   }
-  const database = await openDatabase({ kind: 'postgres', url: config.database.url });
+  const database = await openDatabase({
+    kind: 'postgres',
+    url: config.database.url,
+    preparedStatements: config.database.preparedStatements,
+  });
   try {
     await runMigrations(database);
     const plaid = connectPlaid(config, logger);

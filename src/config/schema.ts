@@ -65,6 +65,7 @@ export const configSchema = z
         .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
         .optional(),
     ),
+    DATABASE_PREPARED_STATEMENTS: booleanString.default(true),
     DATA_DIR: z.string().trim().min(1).default('./data'),
     JWT_SECRET_KEY: optionalString.pipe(
       z.string().min(32, { message: 'expected at least 32 characters of random text' }).optional(),
@@ -222,7 +223,8 @@ export interface Config {
   port: number;
   /** Where people and Plaid reach this service; defaults to http://HOST:PORT. */
   publicUrl: string;
-  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  database:
+    { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; preparedStatements: boolean };
   dataDir: string;
   /** Secrets are always present after boot: from the environment, or generated in embedded mode. */
   jwtSecretKey: string;
@@ -330,7 +332,7 @@ export function buildConfig(
     apiProcesses: raw.API_PROCESSES,
     publicUrl: (raw.PUBLIC_URL ?? `http://${urlHost}:${raw.PORT}`).replace(/\/+$/, ''),
     database: raw.DATABASE_URL
-      ? { kind: 'postgres', url: raw.DATABASE_URL }
+      ? { kind: 'postgres', url: raw.DATABASE_URL, preparedStatements: raw.DATABASE_PREPARED_STATEMENTS }
       : { kind: 'pglite', dataDir: raw.DATA_DIR },
     dataDir: raw.DATA_DIR,
     jwtSecretKey: secrets.jwtSecretKey,

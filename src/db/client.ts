@@ -6,6 +6,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { prepareRepeatedReads } from './prepared-reads.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import {
   listenInProcess,
@@ -22,7 +23,13 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 
 export type DatabaseTarget =
   | { kind: 'pglite'; dataDir?: string } // no dataDir: in memory (tests)
-  | { kind: 'postgres'; url: string; poolSize?: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      /** Repeated reads as named prepared statements (src/db/prepared-reads.ts); default true. */
+      preparedStatements?: boolean;
+    };
 
 export interface DatabaseHandle {
   db: Database;
@@ -56,6 +63,7 @@ export async function openDatabase(
     });
     // A dropped idle connection must not crash the process.
     pool.on('error', () => undefined);
+    if (target.preparedStatements !== false) prepareRepeatedReads(pool);
     const db = drizzlePg(pool, { schema }) as unknown as Database;
     return {
       db,

@@ -34,7 +34,7 @@ export function toRuleView(row: RuleRow): RuleView {
 export function createRulesService(deps: {
   rules: RulesRepository;
   accounts: Pick<AccountsRepository, 'getForUser'>;
-  refresh: (userId: string) => Promise<void>;
+  refresh: (userId: string, changed: { category: boolean }) => Promise<void>;
 }) {
   async function ruleOf(userId: string, id: string): Promise<RuleRow> {
     const rule = await deps.rules.get(userId, id);
@@ -87,7 +87,7 @@ export function createRulesService(deps: {
         return { rule_id: id, dry_run: true, changed: count, sample_ids: sample };
       }
       const changed = await deps.rules.apply(userId, id, { kind: 'history' });
-      if (changed.length > 0) await deps.refresh(userId);
+      if (changed.length > 0) await deps.refresh(userId, { category: true });
       return {
         rule_id: id,
         dry_run: false,

@@ -39,20 +39,21 @@ export function ownerFieldsChangeOf(patch: TransactionPatch): OwnerFieldsChange 
 /**
  * The owner's edits of a transaction (PATCH /v1/transactions/{id}, the MCP tool update_transaction):
  * the fields given are set and marked as set by hand (rules leave them alone), the version moves on, and
- * when a figure depends on them (category, exclusion, merchant name) the person's read model is refreshed
- * at once, as a sync does, so that cash flow (and budgets) follow the edit; the statements announce the
+ * when a figure depends on them (category, exclusion, merchant name) the person's cash flow (and, for a
+ * category, transfers) is recomputed at once (`refreshCashflow`: net worth does not depend on them), so
+ * that cash flow and budgets follow the edit; the statements announce the
  * person's changed rows, which drops that person's cached answers only (src/http/read-cache.ts).
  */
 export function createTransactionEditsService(deps: {
   edits: TransactionEditsRepository;
   detail: Pick<TransactionDetailService, 'get'>;
-  materializers: Pick<AnalyticsMaterializers, 'refreshUserAnalytics'>;
+  materializers: Pick<AnalyticsMaterializers, 'refreshCashflow'>;
   logger?: Pick<Logger, 'error'>;
 }) {
   /** A refresh that fails is logged (never its statement) and healed by the next one: the edit stands. */
-  async function refresh(userId: string): Promise<void> {
+  async function refresh(userId: string, changed: { category: boolean }): Promise<void> {
     try {
-      await deps.materializers.refreshUserAnalytics(userId);
+      await deps.materializers.refreshCashflow(userId, { transfers: changed.category });
     } catch (error) {
       deps.logger?.error({ userId, err: error }, 'analytics refresh after an owner edit failed');
     }
@@ -83,7 +84,7 @@ export function createTransactionEditsService(deps: {
       }
       // Notes and tags are in no figure: only a category, an exclusion or a merchant name moves cash flow.
       if (patch.category !== undefined || patch.excluded !== undefined || patch.merchant_name !== undefined) {
-        await refresh(userId);
+        await refresh(userId, { category: patch.category !== undefined });
       }
       return deps.detail.get(userId, id);
     },

@@ -13,9 +13,8 @@ import { createNetWorthChangeService } from './analytics/attribution.js';
 import { createInsightsService } from './analytics/insights.js';
 import { createBudgetsService } from './budgets/service.js';
 import { createAnalyticsService } from './analytics/service.js';
-import { createAuthService } from './auth/service.js';
 import { createTokenCache } from './auth/token-cache.js';
-import { createOAuthService } from './oauth/service.js';
+import { composeIdentityServices } from './auth/identity.js';
 import { accessTokenCipherFromKeys, type AccessTokenCipher } from './items/access-token-cipher.js';
 import { createItemLinking } from './items/item-linking.js';
 import { createItemsService, PLAID_WEBHOOK_PATH } from './items/service.js';
@@ -31,7 +30,6 @@ import { createTransactionEditsService } from './transactions/edits.js';
 import { createRulesService } from './rules/service.js';
 import { createCategoriesService } from './categories/service.js';
 import { createSecuritiesService } from './securities/service.js';
-import { createUsersService } from './users/service.js';
 import { createWebhookService } from './webhooks/service.js';
 import { createPersonalDataService } from './export/service.js';
 import { createWebSessionsService } from './web-sessions/service.js';
@@ -51,8 +49,7 @@ function createServices(
   const tokenCache = createTokenCache({ ttlSeconds: config.authTokenCacheSeconds });
   // Likewise for the freshness every read response carries.
   const itemHealth: ItemHealthCache = createListenedCache({ ttlSeconds: config.freshnessCacheSeconds });
-  // The OAuth 2.1 authorization server's data (grants, clients) and its access tokens' verification.
-  const oauth = createOAuthService({ repository: repositories.oauth, publicUrl: config.publicUrl });
+  const identity = composeIdentityServices(repositories, config, tokenCache);
   const materializers = instrumentMaterializers(createAnalyticsMaterializers({ db, repositories }), metrics);
   // The owner's edits and rules refresh the person's read model at once, as a sync does.
   const transactionEdits = createTransactionEditsService({
@@ -61,15 +58,7 @@ function createServices(
     materializers,
   });
   return {
-    users: createUsersService({ users: repositories.users }),
-    auth: createAuthService({
-      users: repositories.users,
-      apiTokens: repositories.apiTokens,
-      jwt: { secret: config.jwtSecretKey, issuer: config.publicUrl, ttlSeconds: config.jwtTtlSeconds },
-      tokenCache,
-      oauth: { accessTokens: oauth.accessTokens, resources: oauth.resources },
-    }),
-    oauth,
+    ...identity,
     tokenCache,
     // The dashboard's cookie sessions (src/http/routes/auth/web-session.ts, the auth plugin).
     webSessions: createWebSessionsService({

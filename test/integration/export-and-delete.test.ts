@@ -166,7 +166,8 @@ describe.each(databaseKinds())('export and deletion of a person (%s)', (kind) =>
       const lines = res.body.trimEnd().split('\r\n');
       expect(lines[0]).toBe(
         'id,date,authorized_date,account_id,account_name,amount,currency,name,merchant_name,category,' +
-          'category_detailed,user_category,user_note,pending,transfer_kind',
+          'category_detailed,user_category,user_note,user_tags,user_merchant_name,excluded,excluded_reason,' +
+          'pending,transfer_kind',
       );
       const exported = document.transactions as Row[];
       expect(lines.length - 1).toBe(exported.length);

@@ -24,6 +24,7 @@ export const exportSectionNames = [
   'investment_transactions',
   'liabilities',
   'budgets',
+  'rules',
   'sync_runs',
 ] as const;
 export type ExportSectionName = (typeof exportSectionNames)[number];
@@ -139,6 +140,7 @@ const SECTIONS: Record<ExportSectionName, SectionSpec> = {
     owner: ownedBy,
     omit: [],
   },
+  rules: { table: 'transaction_rules', key: [['id', 'uuid']], owner: ownedBy, omit: [] },
   sync_runs: {
     table: 'sync_runs',
     key: [
@@ -165,6 +167,11 @@ export interface TransactionCsvRow {
   category_detailed: string | null;
   user_category: string | null;
   user_note: string | null;
+  /** The owner's tags, `;`-separated. */
+  user_tags: string | null;
+  user_merchant_name: string | null;
+  excluded: string;
+  excluded_reason: string | null;
   pending: string;
   transfer_kind: string | null;
 }
@@ -392,7 +399,9 @@ export function createExportRepository(db: Database) {
                      t.account_id::text as account_id, a.name as account_name, t.amount::text as amount,
                      coalesce(t.iso_currency_code, t.unofficial_currency_code) as currency,
                      t.name, t.merchant_name, coalesce(t.user_category, t.category_primary) as category,
-                     t.category_detailed, t.user_category, t.user_note, t.pending::text as pending,
+                     t.category_detailed, t.user_category, t.user_note,
+                     array_to_string(t.user_tags, ';') as user_tags, t.user_merchant_name,
+                     t.excluded::text as excluded, t.excluded_reason, t.pending::text as pending,
                      t.transfer_kind
                 from transactions t join accounts a on a.id = t.account_id
                where t.user_id = ${userId}::uuid

@@ -35,6 +35,10 @@ const CSV_COLUMNS: (keyof TransactionCsvRow)[] = [
   'category_detailed',
   'user_category',
   'user_note',
+  'user_tags',
+  'user_merchant_name',
+  'excluded',
+  'excluded_reason',
   'pending',
   'transfer_kind',
 ];

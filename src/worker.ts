@@ -1,5 +1,5 @@
 /**
- * The `worker` entrypoint: runs the job handlers (sync, webhooks, scheduled refresh) against a PostgreSQL
+ * The `worker` entrypoint: runs the job handlers (sync, webhooks, scheduled refresh, retention) against a PostgreSQL
  * server, beside any number of API processes and other workers. Embedded mode needs none: `npm start`
  * runs the worker in the API process (only one process may open the PGlite directory).
  */
@@ -127,7 +127,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     process.exit(1);
   }
   process.stderr.write(
-    `\n  finance-api worker is running (${worker.owner}); jobs: sync, webhooks, scheduled refresh (${config.jobs.refreshCron} UTC)\n\n`,
+    `\n  finance-api worker is running (${worker.owner}); jobs: sync, webhooks, scheduled refresh (${config.jobs.refreshCron} UTC), ${config.jobs.retention ? `retention (${config.jobs.retention.cron} UTC)` : 'no retention'}\n\n`,
   );
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'worker stopping (running jobs finish first)');

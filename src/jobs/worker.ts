@@ -50,7 +50,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ owner: string }> 
   }
   logger.info(
     { owner, concurrency: jobs.concurrency, refreshCron: jobs.refreshCron },
-    'job worker started (sync, webhooks, scheduled refresh)',
+    'job worker started (sync, webhooks, scheduled refresh, retention)',
   );
   return { owner };
 }

@@ -22,9 +22,8 @@ describe.each(databaseKinds())('OAuth sign-in and consent pages on %s', (kind) =
   });
 
   /** A browser at the sign-in page of a new authorization request. */
-  async function atSignIn(app: ListeningApp = t, scope = 'read write') {
+  async function atSignIn(app: ListeningApp = t, scope = 'read write', browser = new Browser(app.baseUrl)) {
     const client = await registerClient(app.baseUrl, { client_name: 'Evil <script>alert(1)</script> Co' });
-    const browser = new Browser(app.baseUrl);
     const params = new URLSearchParams({
       client_id: client.client_id,
       response_type: 'code',
@@ -110,6 +109,36 @@ describe.each(databaseKinds())('OAuth sign-in and consent pages on %s', (kind) =
     );
     const forged = await browser.postForm(formAction(consent), { csrf: 'nope', decision: 'allow' });
     expect(forged.status).toBe(403);
+  });
+
+  it('skips the sign-in page for a browser signed in to the dashboard, and still asks for consent', async () => {
+    const { email } = await newUser(t.app);
+    const browser = new Browser(t.baseUrl);
+    const signedIn = await browser.request('/v1/auth/web-session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: t.baseUrl },
+      body: JSON.stringify({ email, password: FACTORY_PASSWORD }),
+    });
+    expect(signedIn.status).toBe(201);
+    const { csrf_token: csrf } = (await signedIn.json()) as { csrf_token: string };
+    const consent = await atSignIn(t, 'read write', browser);
+    expect(consent.response.status).toBe(200);
+    expect(consent.html).toContain('value="allow"');
+    expect(consent.html).not.toContain('type="password"');
+
+    // A session signed out of the dashboard, or a forged cookie, is no sign-in: the password is asked.
+    const session = browser.cookie('finance_session')!;
+    const out = await browser.request('/v1/auth/web-session', {
+      method: 'DELETE',
+      headers: { 'x-csrf-token': csrf, origin: t.baseUrl },
+    });
+    expect(out.status).toBe(204);
+    for (const value of [session, 'forged']) {
+      const other = new Browser(t.baseUrl);
+      other.setCookie('finance_session', value);
+      const { html } = await atSignIn(t, 'read write', other);
+      expect(html, value).toContain('type="password"');
+    }
   });
 
   it('rate-limits sign-in attempts like POST /v1/auth/token', async () => {

@@ -50,6 +50,15 @@ export class Browser {
   private readonly cookies = new Map<string, string>();
   constructor(private readonly origin: string) {}
 
+  /** Puts a cookie in the jar as if the origin had set it. */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url, this.origin);
     const headers = new Headers(init.headers);

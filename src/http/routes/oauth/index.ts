@@ -8,6 +8,7 @@ import type { Services } from '../../../domain/services.js';
 import type { Logger } from '../../../lib/logger.js';
 import { errorPage } from '../../oauth-pages/pages.js';
 import { grantRoutes } from './grants.js';
+import { webSessionCookieName } from '../auth/web-session.js';
 import { oauthServerRoutes } from './server.js';
 
 export interface OAuthRoutesOptions {
@@ -41,6 +42,10 @@ export async function oauthRoutes(app: FastifyInstance, { config, services, logg
     secret: config.jwtSecretKey,
     signInRateLimitPerMinute: config.authRateLimitPerMinute,
     registrationRateLimitPerMinute: config.oauth.registrationRateLimitPerMinute,
+    webSession: {
+      cookieName: webSessionCookieName(config.publicUrl),
+      userOf: async (cookie) => (await services.webSessions.authenticate(cookie)).session.userId,
+    },
   });
   await app.register(grantRoutes, { oauth: services.oauth });
 }

@@ -18,6 +18,11 @@ export interface OAuthServerRoutesOptions {
   signInRateLimitPerMinute: number;
   /** Dynamic client registrations per client address per minute. */
   registrationRateLimitPerMinute: number;
+  /**
+   * The dashboard's sign-in (src/http/routes/auth/web-session.ts): a browser already signed in there
+   * skips the sign-in page and goes straight to the consent page (one sign-in for both).
+   */
+  webSession?: { cookieName: string; userOf(cookie: string): Promise<string> };
 }
 
 /** Headers of every authorization-server response we hand to the library or render ourselves. */
@@ -194,6 +199,18 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
 
   const pageParams = z.strictObject({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
+  /** The user of the request's valid dashboard session cookie, if any. */
+  const dashboardUser = async (request: FastifyRequest): Promise<string | undefined> => {
+    const cookie = options.webSession ? request.cookies?.[options.webSession.cookieName] : undefined;
+    if (cookie === undefined) return undefined;
+    try {
+      return await options.webSession!.userOf(cookie);
+    } catch (error) {
+      if (isAppError(error)) return undefined; // expired, signed out or malformed: sign in here
+      throw error;
+    }
+  };
+
   await app.register(async (pages) => {
     pages.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -211,6 +228,17 @@ export async function oauthServerRoutes(app: FastifyInstance, options: OAuthServ
         const formActions = client.redirectOrigin ? [client.redirectOrigin] : [];
         const csrf = csrfFor(details.uid);
         if (details.prompt.name === 'login') {
+          const signedIn = await dashboardUser(request);
+          if (signedIn !== undefined) {
+            // Signed in to the dashboard: that sign-in stands for this one; consent is still asked.
+            const returnTo = await provider.interactionResult(
+              asPublic(request),
+              reply.raw,
+              { login: { accountId: signedIn } },
+              { mergeWithLastSubmission: false },
+            );
+            return reply.headers(pageSecurityHeaders(formActions)).redirect(returnTo, 303);
+          }
           return sendPage(
             reply,
             200,

@@ -98,6 +98,8 @@ export const webhookEvents = pgTable(
   (t) => [
     index('webhook_events_body_sha256_idx').on(t.bodySha256),
     index('webhook_events_item_idx').on(t.itemId),
+    // Retention prunes the oldest first (src/db/repositories/retention.ts).
+    index('webhook_events_created_idx').on(t.receivedAt),
   ],
 );
 
@@ -117,5 +119,7 @@ export const plaidPayloads = pgTable(
   (t) => [
     index('plaid_payloads_item_idx').on(t.itemId),
     uniqueIndex('plaid_payloads_request_key').on(t.requestId, t.endpoint),
+    // Retention prunes the oldest first (src/db/repositories/retention.ts).
+    index('plaid_payloads_created_idx').on(t.receivedAt),
   ],
 );

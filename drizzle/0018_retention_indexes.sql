@@ -1,0 +1,2 @@
+CREATE INDEX "plaid_payloads_created_idx" ON "plaid_payloads" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "webhook_events_created_idx" ON "webhook_events" USING btree ("created_at");

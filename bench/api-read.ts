@@ -168,6 +168,21 @@ export async function seed(
       `update accounts set current_balance = (select sum(institution_value) from holdings where account_id = $1) where id = $1`,
       [brokerage.id],
     );
+    // 5,000 investment transactions over five years (buys, sells, dividends, fees) for
+    // GET /v1/investment-transactions (issue 13).
+    await client.query(
+      `insert into investment_transactions (user_id, item_id, account_id, plaid_investment_transaction_id, security_id, date, name, quantity, price, amount, fees, type, subtype, iso_currency_code)
+       select $1, $2::uuid, $3, 'inv_bench_' || g, s.id, '${today}'::date - (g % ${365 * YEARS}),
+              k.name, k.quantity, 50 + (g % 40),
+              case k.n when 2 then 5 + (g % 40) when 3 then -1.5 else k.quantity * (50 + (g % 40)) * k.sign end,
+              k.fees, k.type, k.subtype, 'USD'
+       from generate_series(1, 5000) g
+       join (select id, row_number() over (order by id) - 1 as n from securities where plaid_security_id like 'sec_bench_%') s on s.n = g % 40
+       join (values (0, 'BUY', 2::numeric, -1, 0::numeric, 'buy', 'buy'), (1, 'SELL', 1, 1, 0, 'sell', 'sell'),
+                    (2, 'DIVIDEND', 0, 1, 0, 'cash', 'dividend'), (3, 'FEE', 0, -1, 1.5, 'fee', 'account fee'))
+            as k(n, name, quantity, sign, fees, type, subtype) on k.n = g % 4`,
+      [heavy.id, item.id, brokerage.id],
+    );
     // Budgets for GET /v1/budgets (issue 15): four categories, one with rollover.
     await client.query(
       `insert into budgets (user_id, category, currency, amount, rollover)
@@ -279,6 +294,7 @@ async function measureReads(
       ['cash-flow summary (12 months)', '/v1/cashflow/summary'],
       ['net worth, 5 years daily', `/v1/net-worth?start_date=${fiveYearsAgo}&interval=day`],
       ['holdings', '/v1/holdings'],
+      ['investment transactions (limit 50)', '/v1/investment-transactions?limit=50'],
       // Issue 15's answers (budgets are never cached: the budgets table announces no change).
       ['net-worth change (30 days)', '/v1/net-worth/change'],
       [

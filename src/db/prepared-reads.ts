@@ -59,8 +59,10 @@ export function namedReadArguments(args: unknown[]): unknown[] {
 /** Makes every connection of `pool` name its repeated reads (see above). */
 export function prepareRepeatedReads(pool: pg.Pool): void {
   pool.on('connect', (client: pg.PoolClient) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    // The class's own method, looked up at each call (not bound once): whatever wraps the driver's
+    // prototype later (a test recording statements, an instrumentation library) still sees every query.
+    const prototype = Object.getPrototypeOf(client) as { query: (...args: unknown[]) => unknown };
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) =>
-      query(...namedReadArguments(args));
+      prototype.query.apply(client, namedReadArguments(args));
   });
 }

@@ -39,34 +39,39 @@ export function announce(region: Element, message: string, kind: 'info' | 'error
   region.className = `status status-${kind}`;
 }
 
-/** A table: a caption, header cells and rows of cells (strings or nodes). */
+/**
+ * A table: a caption, header cells and rows of cells (strings or nodes). On a phone's width the stylesheet
+ * lays each row out as a card of "header: value" lines (every cell carries its column's header in
+ * `data-label`), so a table of more than three columns never pushes the page sideways; the explicit ARIA roles keep it a table
+ * for screen readers once its CSS display is no longer `table`.
+ */
 export function table(
   caption: string,
   headers: string[],
   rows: Child[][],
-  className = 'data',
+  className = headers.length > 3 ? 'data stack' : 'data',
 ): HTMLTableElement {
   return h(
     'table',
-    { class: className },
+    { class: className, role: 'table' },
     h('caption', {}, caption),
     h(
       'thead',
-      {},
+      { role: 'rowgroup' },
       h(
         'tr',
-        {},
-        headers.map((text) => h('th', { scope: 'col' }, text)),
+        { role: 'row' },
+        headers.map((text) => h('th', { scope: 'col', role: 'columnheader' }, text)),
       ),
     ),
     h(
       'tbody',
-      {},
+      { role: 'rowgroup' },
       rows.map((cells) =>
         h(
           'tr',
-          {},
-          cells.map((cell) => h('td', {}, cell)),
+          { role: 'row' },
+          cells.map((cell, index) => h('td', { role: 'cell', 'data-label': headers[index] ?? '' }, cell)),
         ),
       ),
     ),

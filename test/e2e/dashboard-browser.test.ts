@@ -106,6 +106,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
     await page.setViewportSize(PHONE);
     await page.waitForTimeout(300); // the charts follow the width after a short pause
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+    // Nothing pushes the page sideways on a phone (a wide table stacks its rows as cards).
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      viewport: document.documentElement.clientWidth,
+    }));
+    expect(widths.page, `${name}: the page is wider than the phone's viewport`).toBeLessThanOrEqual(
+      widths.viewport,
+    );
     await page.setViewportSize(DESKTOP);
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });

@@ -1,8 +1,8 @@
 /**
  * My data out, my data gone (#14 item 6), on both databases: two people linked through the emulator
  * with the official Plaid client and synced. GET /v1/export holds exactly what the read endpoints serve
- * the caller (ids and figures), nothing of the other person and no secret; `format=csv` lists the same
- * transactions. DELETE /v1/me removes the caller's items at Plaid (the emulator says they are gone) and
+ * the caller (ids and figures), nothing of the other person and no secret;
+ * `format=csv&section=transactions` lists the same transactions (the zip: export-zip.test.ts). DELETE /v1/me removes the caller's items at Plaid (the emulator says they are gone) and
  * leaves no row that names them in any table with a `user_id` column, nor their items' webhook events
  * and queued jobs, while the other person's answers are unchanged.
  */
@@ -159,8 +159,8 @@ describe.each(databaseKinds())('export and deletion of a person (%s)', (kind) =>
       expect(body).not.toMatch(/password_hash|access_token_ciphertext|token_hash|transactions_cursor/);
     });
 
-    it('format=csv lists the same transactions, one line each under a header', async () => {
-      const res = await get(aliceRead, '/v1/export?format=csv');
+    it('format=csv&section=transactions lists the same transactions, one line each under a header', async () => {
+      const res = await get(aliceRead, '/v1/export?format=csv&section=transactions');
       expect(res.statusCode, res.body).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
       const lines = res.body.trimEnd().split('\r\n');

@@ -18,6 +18,7 @@ export const exportSectionNames = [
   'accounts',
   'balance_history',
   'transactions',
+  'transaction_edits_kept',
   'securities',
   'holdings',
   'holding_snapshots',
@@ -100,6 +101,12 @@ const SECTIONS: Record<ExportSectionName, SectionSpec> = {
     ],
     owner: ownedBy,
     omit: ['raw'],
+  },
+  transaction_edits_kept: {
+    table: 'transaction_edits_kept',
+    key: [['plaid_transaction_id', 'text']],
+    owner: ownedBy,
+    omit: [],
   },
   securities: { table: 'securities', key: [['id', 'uuid']], owner: heldSecurities, omit: ['raw'] },
   holdings: {
@@ -242,48 +249,90 @@ async function ownedTables(db: Database): Promise<string[]> {
   return rows.map((row) => row.table_name);
 }
 
+/**
+ * A section's rows in keyset batches of BATCH_ROWS, rendered by PostgreSQL: `json` as the row's JSON
+ * (types kept), `text` as a JSON object of texts (for CSV).
+ */
+async function* sectionBatches(
+  db: Database,
+  userId: string,
+  section: ExportSectionName,
+  render: 'json' | 'text',
+): AsyncGenerator<string[]> {
+  const spec = SECTIONS[section];
+  // Identifiers come from the constant table above, never from a request.
+  const columns = sql.join(
+    spec.key.map(([column]) => sql.raw(`t.${column}`)),
+    sql`, `,
+  );
+  const keyTexts = sql.join(
+    spec.key.map(([column]) => sql.raw(`t.${column}::text`)),
+    sql`, `,
+  );
+  const omitted = spec.omit.reduce<SQL>((json, column) => sql`${json} - ${column}::text`, sql`to_jsonb(t)`);
+  const rendered =
+    render === 'json'
+      ? sql`(${omitted})::text`
+      : sql`(select coalesce(jsonb_object_agg(f.key, case
+                 when jsonb_typeof(f.value) = 'array'
+                      and not exists (select 1 from jsonb_array_elements(f.value) e where jsonb_typeof(e) <> 'string')
+                   then to_jsonb(array_to_string(array(select jsonb_array_elements_text(f.value)), ';'))
+                 when jsonb_typeof(f.value) = 'null' then 'null'::jsonb
+                 else to_jsonb(f.value #>> '{}') end), '{}'::jsonb)
+               from jsonb_each(${omitted}) f)::text`;
+  let after: string[] | undefined;
+  for (;;) {
+    const bound = after
+      ? sql`and (${columns}) > (${sql.join(
+          spec.key.map(([, type], i) => sql`${after![i]}::${sql.raw(type)}`),
+          sql`, `,
+        )})`
+      : sql``;
+    // The batch is chosen first and rendered after: JSON is made for the rows of the batch only,
+    // whatever plan the keyset condition gets.
+    const rows = await selectRows<{ json: string; keys: string[] }>(
+      db,
+      sql`select ${rendered} as json, array[${keyTexts}] as keys
+            from (select * from ${sql.raw(spec.table)} t
+                   where ${spec.owner(userId)} ${bound}
+                   order by ${columns}
+                   limit ${BATCH_ROWS}) t
+           order by ${columns}`,
+    );
+    if (rows.length === 0) return;
+    yield rows.map((row) => row.json);
+    if (rows.length < BATCH_ROWS) return;
+    after = rows.at(-1)!.keys;
+  }
+}
+
 export function createExportRepository(db: Database) {
   return {
     /** The section's rows as JSON texts, batch after batch (keyset order), for the owner only. */
-    async *sectionRows(userId: string, section: ExportSectionName): AsyncGenerator<string[]> {
+    sectionRows(userId: string, section: ExportSectionName): AsyncGenerator<string[]> {
+      return sectionBatches(db, userId, section, 'json');
+    },
+
+    /**
+     * The section's rows for CSV, batch after batch (keyset order), for the owner only: each row a JSON
+     * object of PostgreSQL's texts by column (`null` for SQL null; numerics exact, timestamps ISO 8601,
+     * an array of texts `;`-joined, any other JSON value as its JSON text).
+     */
+    sectionTextRows(userId: string, section: ExportSectionName): AsyncGenerator<string[]> {
+      return sectionBatches(db, userId, section, 'text');
+    },
+
+    /** The section's exported columns, in the table's order (the CSV header). */
+    async sectionColumns(section: ExportSectionName): Promise<string[]> {
       const spec = SECTIONS[section];
-      // Identifiers come from the constant table above, never from a request.
-      const columns = sql.join(
-        spec.key.map(([column]) => sql.raw(`t.${column}`)),
-        sql`, `,
+      const rows = await selectRows<{ column_name: string }>(
+        db,
+        sql`select column_name from information_schema.columns
+             where table_schema = 'public' and table_name = ${spec.table}
+               and not (column_name = any(${sql.param(spec.omit)}::text[]))
+             order by ordinal_position`,
       );
-      const keyTexts = sql.join(
-        spec.key.map(([column]) => sql.raw(`t.${column}::text`)),
-        sql`, `,
-      );
-      const omitted = spec.omit.reduce<SQL>(
-        (json, column) => sql`${json} - ${column}::text`,
-        sql`to_jsonb(t)`,
-      );
-      let after: string[] | undefined;
-      for (;;) {
-        const bound = after
-          ? sql`and (${columns}) > (${sql.join(
-              spec.key.map(([, type], i) => sql`${after![i]}::${sql.raw(type)}`),
-              sql`, `,
-            )})`
-          : sql``;
-        // The batch is chosen first and rendered after: JSON is made for the rows of the batch only,
-        // whatever plan the keyset condition gets.
-        const rows = await selectRows<{ json: string; keys: string[] }>(
-          db,
-          sql`select (${omitted})::text as json, array[${keyTexts}] as keys
-                from (select * from ${sql.raw(spec.table)} t
-                       where ${spec.owner(userId)} ${bound}
-                       order by ${columns}
-                       limit ${BATCH_ROWS}) t
-               order by ${columns}`,
-        );
-        if (rows.length === 0) return;
-        yield rows.map((row) => row.json);
-        if (rows.length < BATCH_ROWS) return;
-        after = rows.at(-1)!.keys;
-      }
+      return rows.map((row) => row.column_name);
     },
 
     // The operator's listings (`finance-api users list`, `items list`, `sync --wait`): across people by

@@ -1,6 +1,7 @@
 import {
   exportSectionNames,
   type DeletedRows,
+  type ExportSectionName,
   type ExportRepository,
   type TransactionCsvRow,
 } from '../../db/repositories/export.js';
@@ -10,10 +11,12 @@ import { isPlaidApiError } from '../../plaid/errors.js';
 import type { PlaidClient } from '../../plaid/client.js';
 import { decryptItemAccessToken, type AccessTokenCipher } from '../items/access-token-cipher.js';
 import type { UsersRepository } from '../../db/repositories/users.js';
+import { exportReadme } from './readme.js';
+import { zipStream, type ZipEntry } from './zip.js';
 
 /**
- * My data out, my data gone (docs/operations.md): a person's whole data as one streamed JSON document
- * (or their transactions as CSV), and the deletion of the person with every row of theirs after their
+ * My data out, my data gone (docs/operations.md): a person's whole data as one streamed JSON document or
+ * a streamed zip of one CSV per section (or their transactions alone as CSV), and the deletion of the person with every row of theirs after their
  * items were removed at Plaid. The export never carries a token, a password hash or a ciphertext; the
  * repository leaves those columns out.
  */
@@ -88,6 +91,35 @@ export function createPersonalDataService(deps: {
         yield ']';
       }
       yield '}\n';
+    },
+
+    /**
+     * The person's data as a zip, in chunks: README.txt (conventions, columns), then `<section>.csv` for
+     * every section of the JSON document (the database's columns, one line per row under a header),
+     * each read in keyset batches and deflated as it comes, so memory stays bounded.
+     */
+    async *exportCsvZip(userId: string, now: Date = new Date()): AsyncGenerator<Buffer> {
+      const user = await deps.users.findById(userId);
+      if (!user) throw errors.notFound('user', userId);
+      const sectionCsv = async function* (section: ExportSectionName): AsyncGenerator<string> {
+        const columns = await deps.export.sectionColumns(section);
+        yield `${columns.join(',')}\r\n`;
+        for await (const batch of deps.export.sectionTextRows(userId, section)) {
+          yield batch
+            .map((json) => {
+              const row = JSON.parse(json) as Record<string, string | null>;
+              return `${columns.map((column) => csvField(row[column] ?? null)).join(',')}\r\n`;
+            })
+            .join('');
+        }
+      };
+      const entries = function* (): Generator<ZipEntry> {
+        yield { name: 'README.txt', content: [exportReadme(now, EXPORT_FORMAT, EXPORT_VERSION)] };
+        for (const section of exportSectionNames) {
+          yield { name: `${section}.csv`, content: sectionCsv(section) };
+        }
+      };
+      yield* zipStream(entries(), now);
     },
 
     /** The person's transactions as CSV (newest first), in chunks, with a header line. */

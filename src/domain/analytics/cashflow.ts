@@ -4,7 +4,8 @@ import { addDays, addMonths, startOfMonth, startOfWeek } from '../../lib/dates.j
 import { formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 
 /**
- * Pure assembly of the cash-flow summary from grouped sums (see AnalyticsRepository.cashflow).
+ * Pure assembly of the cash-flow summary from grouped sums (see AnalyticsRepository.cashflow: per
+ * period and kind, per category and merchant, and per detailed category when asked).
  * income = inflows categorised as income; spending = outflows, less refunds (inflows in a spending
  * category), as a positive amount; net = income − spending; savings rate = net ÷ income.
  * Movements between the owner's own accounts are excluded from both and reported under `transfers`.
@@ -111,21 +112,26 @@ export function buildCashflow(
       };
     });
 
-    const categoryRows = mine.filter(
-      (r) => r.kind === 'spending' && r.period === null && r.category !== null && r.merchant === null,
-    );
-    const merchantRows = mine.filter(
-      (r) => r.kind === 'spending' && r.category !== null && r.merchant !== null,
-    );
-    const spendingByCategory = categoryRows
-      .map((r) => ({ category: r.category!, units: -toUnits(r.total) }))
+    // Spending per category and merchant; a category's total is the sum of its merchants' (exact units).
+    const byCategory = new Map<
+      string,
+      { units: bigint; merchants: { merchant: string; units: bigint; count: number }[] }
+    >();
+    for (const r of mine) {
+      if (r.kind !== 'spending' || r.category === null || r.merchant === null) continue;
+      const units = -toUnits(r.total);
+      const entry = byCategory.get(r.category) ?? { units: 0n, merchants: [] };
+      entry.units += units;
+      entry.merchants.push({ merchant: r.merchant, units, count: r.count });
+      byCategory.set(r.category, entry);
+    }
+    const spendingByCategory = [...byCategory]
+      .map(([category, { units, merchants }]) => ({ category, units, merchants }))
       .sort(byUnitsThenCategory)
-      .map(({ category, units }) => ({
+      .map(({ category, units, merchants }) => ({
         category,
         total: money(fromUnits(units)),
-        top_merchants: merchantRows
-          .filter((r) => r.category === category)
-          .map((r) => ({ merchant: r.merchant!, units: -toUnits(r.total), count: r.count }))
+        top_merchants: merchants
           .sort(
             largestFirst(
               (m) => m.units,

@@ -249,16 +249,53 @@ async function ownedTables(db: Database): Promise<string[]> {
   return rows.map((row) => row.table_name);
 }
 
+/** Types whose text (`::text`) is what their JSON form holds. */
+const PLAIN_TEXT_TYPES = new Set([
+  'text',
+  'character varying',
+  'uuid',
+  'numeric',
+  'integer',
+  'bigint',
+  'smallint',
+  'boolean',
+]);
+
+/** A column of a section's table, as information_schema names its type. */
+interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
 /**
- * A section's rows in keyset batches of BATCH_ROWS, rendered by PostgreSQL: `json` as the row's JSON
- * (types kept), `text` as a JSON object of texts (for CSV).
+ * A column as the CSV export writes it, as SQL (identifiers from information_schema, never a request):
+ * arrays `;`-joined, a JSON value's text (a JSON array of texts `;`-joined, a JSON string unquoted),
+ * types whose text is their JSON form as text, any other (dates and times: ISO 8601 whatever the
+ * server's DateStyle) as its JSON form, so that both exports hold the same values.
  */
-async function* sectionBatches(
+function csvText({ name, type }: ColumnInfo): SQL {
+  const column = sql.raw(`t."${name.replaceAll('"', '""')}"`);
+  if (type === 'ARRAY') return sql`array_to_string(${column}, ';')`;
+  if (type === 'jsonb' || type === 'json')
+    return sql`case when jsonb_typeof(${column}::jsonb) = 'array'
+                     and not exists (select 1 from jsonb_array_elements(${column}::jsonb) e
+                                      where jsonb_typeof(e) <> 'string')
+                    then array_to_string(array(select jsonb_array_elements_text(${column}::jsonb)), ';')
+                    else ${column}::jsonb #>> '{}' end`;
+  if (PLAIN_TEXT_TYPES.has(type)) return sql`${column}::text`;
+  return sql`to_jsonb(${column}) #>> '{}'`;
+}
+
+/**
+ * A section's rows in keyset batches of BATCH_ROWS, rendered by PostgreSQL for the batch's rows only:
+ * `render` gives the row's value (its JSON text, or an array of its columns' texts).
+ */
+async function* sectionBatches<T>(
   db: Database,
   userId: string,
   section: ExportSectionName,
-  render: 'json' | 'text',
-): AsyncGenerator<string[]> {
+  render: SQL,
+): AsyncGenerator<T[]> {
   const spec = SECTIONS[section];
   // Identifiers come from the constant table above, never from a request.
   const columns = sql.join(
@@ -269,17 +306,6 @@ async function* sectionBatches(
     spec.key.map(([column]) => sql.raw(`t.${column}::text`)),
     sql`, `,
   );
-  const omitted = spec.omit.reduce<SQL>((json, column) => sql`${json} - ${column}::text`, sql`to_jsonb(t)`);
-  const rendered =
-    render === 'json'
-      ? sql`(${omitted})::text`
-      : sql`(select coalesce(jsonb_object_agg(f.key, case
-                 when jsonb_typeof(f.value) = 'array'
-                      and not exists (select 1 from jsonb_array_elements(f.value) e where jsonb_typeof(e) <> 'string')
-                   then to_jsonb(array_to_string(array(select jsonb_array_elements_text(f.value)), ';'))
-                 when jsonb_typeof(f.value) = 'null' then 'null'::jsonb
-                 else to_jsonb(f.value #>> '{}') end), '{}'::jsonb)
-               from jsonb_each(${omitted}) f)::text`;
   let after: string[] | undefined;
   for (;;) {
     const bound = after
@@ -288,11 +314,11 @@ async function* sectionBatches(
           sql`, `,
         )})`
       : sql``;
-    // The batch is chosen first and rendered after: JSON is made for the rows of the batch only,
+    // The batch is chosen first and rendered after: values are made for the rows of the batch only,
     // whatever plan the keyset condition gets.
-    const rows = await selectRows<{ json: string; keys: string[] }>(
+    const rows = await selectRows<{ value: T; keys: string[] }>(
       db,
-      sql`select ${rendered} as json, array[${keyTexts}] as keys
+      sql`select ${render} as value, array[${keyTexts}] as keys
             from (select * from ${sql.raw(spec.table)} t
                    where ${spec.owner(userId)} ${bound}
                    order by ${columns}
@@ -300,7 +326,7 @@ async function* sectionBatches(
            order by ${columns}`,
     );
     if (rows.length === 0) return;
-    yield rows.map((row) => row.json);
+    yield rows.map((row) => row.value);
     if (rows.length < BATCH_ROWS) return;
     after = rows.at(-1)!.keys;
   }
@@ -310,29 +336,33 @@ export function createExportRepository(db: Database) {
   return {
     /** The section's rows as JSON texts, batch after batch (keyset order), for the owner only. */
     sectionRows(userId: string, section: ExportSectionName): AsyncGenerator<string[]> {
-      return sectionBatches(db, userId, section, 'json');
+      const spec = SECTIONS[section];
+      const json = spec.omit.reduce<SQL>((row, column) => sql`${row} - ${column}::text`, sql`to_jsonb(t)`);
+      return sectionBatches<string>(db, userId, section, sql`(${json})::text`);
     },
 
     /**
-     * The section's rows for CSV, batch after batch (keyset order), for the owner only: each row a JSON
-     * object of PostgreSQL's texts by column (`null` for SQL null; numerics exact, timestamps ISO 8601,
-     * an array of texts `;`-joined, any other JSON value as its JSON text).
+     * The section for CSV: its exported columns (the table's order) and its rows, batch after batch
+     * (keyset order), for the owner only, each row its columns' texts (`null` for SQL null; numerics
+     * exact, dates and times ISO 8601, arrays of texts `;`-joined, any other JSON value its JSON text).
      */
-    sectionTextRows(userId: string, section: ExportSectionName): AsyncGenerator<string[]> {
-      return sectionBatches(db, userId, section, 'text');
-    },
-
-    /** The section's exported columns, in the table's order (the CSV header). */
-    async sectionColumns(section: ExportSectionName): Promise<string[]> {
+    async sectionTable(
+      userId: string,
+      section: ExportSectionName,
+    ): Promise<{ columns: string[]; rows: AsyncGenerator<(string | null)[][]> }> {
       const spec = SECTIONS[section];
-      const rows = await selectRows<{ column_name: string }>(
+      const columns = await selectRows<ColumnInfo>(
         db,
-        sql`select column_name from information_schema.columns
+        sql`select column_name as name, data_type as type from information_schema.columns
              where table_schema = 'public' and table_name = ${spec.table}
                and not (column_name = any(${sql.param(spec.omit)}::text[]))
              order by ordinal_position`,
       );
-      return rows.map((row) => row.column_name);
+      const texts = sql`array[${sql.join(columns.map(csvText), sql`, `)}]::text[]`;
+      return {
+        columns: columns.map((column) => column.name),
+        rows: sectionBatches<(string | null)[]>(db, userId, section, texts),
+      };
     },
 
     // The operator's listings (`finance-api users list`, `items list`, `sync --wait`): across people by

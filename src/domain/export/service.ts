@@ -102,15 +102,10 @@ export function createPersonalDataService(deps: {
       const user = await deps.users.findById(userId);
       if (!user) throw errors.notFound('user', userId);
       const sectionCsv = async function* (section: ExportSectionName): AsyncGenerator<string> {
-        const columns = await deps.export.sectionColumns(section);
+        const { columns, rows } = await deps.export.sectionTable(userId, section);
         yield `${columns.join(',')}\r\n`;
-        for await (const batch of deps.export.sectionTextRows(userId, section)) {
-          yield batch
-            .map((json) => {
-              const row = JSON.parse(json) as Record<string, string | null>;
-              return `${columns.map((column) => csvField(row[column] ?? null)).join(',')}\r\n`;
-            })
-            .join('');
+        for await (const batch of rows) {
+          yield batch.map((row) => `${row.map((value) => csvField(value)).join(',')}\r\n`).join('');
         }
       };
       const entries = function* (): Generator<ZipEntry> {

@@ -58,6 +58,8 @@ const exportUserInput = z.strictObject({
     .min(1)
     .max(4096)
     .refine((value) => path.isAbsolute(value), { message: 'expected an absolute path' }),
+  /** json: the document of GET /v1/export; csv: its zip of one CSV per section (?format=csv). */
+  format: z.enum(['json', 'csv']).default('json'),
 });
 const requestSyncInput = z.strictObject({
   email: emailSchema.optional(),
@@ -150,13 +152,20 @@ export const adminCommands = {
   },
   'users.export': {
     input: exportUserInput,
-    /** The person's export document (GET /v1/export) written to `out` (mode 0600, renamed into place). */
+    /**
+     * The person's export (GET /v1/export: the JSON document, or the zip of CSV files) written to `out`
+     * (mode 0600, renamed into place).
+     */
     async run(services: AdminServices, input: z.output<typeof exportUserInput>) {
       const user = await services.users.getByEmail(input.email);
       const partial = `${input.out}.partial-${process.pid}`;
       try {
         await pipeline(
-          Readable.from(personalDataOf(services).exportJson(user.id)),
+          Readable.from(
+            input.format === 'csv'
+              ? personalDataOf(services).exportCsvZip(user.id)
+              : personalDataOf(services).exportJson(user.id),
+          ),
           createWriteStream(partial, { mode: 0o600 }),
         );
         await rename(partial, input.out);

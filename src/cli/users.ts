@@ -1,6 +1,6 @@
 /* eslint-disable no-console -- the command line talks to a terminal on purpose (as src/cli.ts) */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { print, table, type JsonFlag } from './options.js';
 
 interface PersonRow {
@@ -103,16 +103,32 @@ export function addUsersCommands(program: Command, json: JsonFlag): void {
 
   users
     .command('export')
-    .description("write all of a user's data to a file (the JSON document of GET /v1/export)")
+    .description(
+      "write all of a user's data to a file: the JSON document of GET /v1/export, or with --format csv " +
+        'the zip of one CSV file per section (GET /v1/export?format=csv)',
+    )
     .argument('<email>', 'the user email')
-    .requiredOption('--out <file>', 'the file to write (mode 0600)')
-    .action(async (email: string, opts: { out: string }) => {
+    .requiredOption('--out <file>', 'the file to write (mode 0600), e.g. me.json or me.zip')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'json: one JSON document; csv: a zip of CSV files (one per section, with a README.txt)',
+      )
+        .choices(['json', 'csv'])
+        .default('json'),
+    )
+    .action(async (email: string, opts: { out: string; format: 'json' | 'csv' }) => {
       const { runCommand } = await import('./runtime.js');
       const out = path.resolve(opts.out);
-      const result = (await runCommand('users.export', { email, out })) as {
+      const result = (await runCommand('users.export', { email, out, format: opts.format })) as {
         user: { email: string };
         out: string;
       };
-      print(result, json(), () => `Exported ${result.user.email} to ${result.out}.`);
+      print(
+        result,
+        json(),
+        () =>
+          `Exported ${result.user.email} to ${result.out} (${opts.format === 'csv' ? 'zip of CSV' : 'JSON'}).`,
+      );
     });
 }

@@ -151,3 +151,11 @@ export function sqlExecutor(db: Database): SqlExecutor {
   }
   return { executeSql: (text, values) => client.query(text, values ?? []) };
 }
+
+/**
+ * True when `db` is the embedded PGlite database: ONE connection for the whole process, so a long
+ * database transaction there makes every other query (another person's read) wait for its end.
+ */
+export function isEmbeddedDatabase(db: Database): boolean {
+  return (db as unknown as { session?: { client?: unknown } }).session?.client instanceof PGlite;
+}

@@ -190,6 +190,73 @@ export function createSyncDataRepository(db: Database) {
     }
   }
 
+  /**
+   * The writes of one /transactions/sync update on `tx` (a transaction): each page's rows upserted with
+   * the person's rules applied, removed rows deleted with their owner fields kept aside, raw pages kept.
+   */
+  async function transactionsSession(
+    tx: Database,
+    input: { userId: string; itemId: string },
+  ): Promise<TransactionsSyncSession> {
+    // The person's rules, applied to every added and modified row of each page as it is written
+    // (in this transaction, with the data): src/domain/rules.
+    const rules = createRulesRepository(tx);
+    const ruleIds = await rules.ruleIds(input.userId);
+    return {
+      async applyPage(page) {
+        await upsertTransactionRows(tx, page.upserts);
+        if (ruleIds.length > 0 && page.upserts.length > 0) {
+          const scope = {
+            kind: 'plaid_ids',
+            plaidTransactionIds: page.upserts.map((row) => row.plaidTransactionId),
+          } as const;
+          for (const ruleId of ruleIds) await rules.apply(input.userId, ruleId, scope);
+        }
+        // A removed row's owner fields are kept aside: carried to the posted row that replaces a
+        // pending one, or restored if Plaid adds the same id again (restoreKeptEdits, before the commit).
+        for (const ids of batches(page.removedPlaidIds)) {
+          const json = JSON.stringify(ids);
+          await tx.execute(sql`
+            with removed as (
+              delete from transactions
+               where user_id = ${input.userId} and item_id = ${input.itemId}
+                 and plaid_transaction_id in (select jsonb_array_elements_text(${json}::jsonb))
+              returning *)
+            insert into transaction_edits_kept (${KEPT_COLUMNS})
+            select ${KEPT_COLUMNS} from removed where ${HAS_OWNER_FIELDS}
+            on conflict (user_id, plaid_transaction_id) do update
+              set user_note = excluded.user_note, user_category = excluded.user_category,
+                  user_tags = excluded.user_tags, excluded = excluded.excluded,
+                  excluded_reason = excluded.excluded_reason,
+                  user_merchant_name = excluded.user_merchant_name,
+                  manual_fields = excluded.manual_fields, edit_version = excluded.edit_version,
+                  kept_at = now()`);
+        }
+      },
+      async savePayload(payload) {
+        await tx
+          .insert(plaidPayloads)
+          .values({ ...payload, payload: sql`${jsonbText(payload.payload)}::jsonb` })
+          .onConflictDoNothing();
+      },
+    };
+  }
+
+  /** Compare-and-set on the item's cursor (`lock`: under the item row's lock, for the commit). */
+  async function checkCursor(
+    tx: Database,
+    input: { userId: string; itemId: string; expectedCursor: string | null },
+    lock: boolean,
+  ): Promise<void> {
+    const query = tx
+      .select({ cursor: plaidItems.transactionsCursor })
+      .from(plaidItems)
+      .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
+    const [item] = lock ? await query.for('update') : await query;
+    if (!item) throw new Error('the item disappeared during the sync');
+    if ((item.cursor ?? null) !== input.expectedCursor) throw new CursorMovedError();
+  }
+
   return {
     /** plaid account_id → accounts.id for one item of the caller. */
     async accountIdMap(userId: string, itemId: string): Promise<Map<string, string>> {
@@ -270,62 +337,12 @@ export function createSyncDataRepository(db: Database) {
         // Compare-and-set on the cursor: checked now (fail fast) and again under the row lock at the end
         // (the lock is held only for the commit, so the item row stays writable — lock renewals, status
         // changes — while the pages are fetched).
-        const checkCursor = async (lock: boolean) => {
-          const query = tx
-            .select({ cursor: plaidItems.transactionsCursor })
-            .from(plaidItems)
-            .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
-          const [item] = lock ? await query.for('update') : await query;
-          if (!item) throw new Error('the item disappeared during the sync');
-          if ((item.cursor ?? null) !== input.expectedCursor) throw new CursorMovedError();
-        };
-        await checkCursor(false);
+        await checkCursor(tx as unknown as Database, input, false);
 
-        // The person's rules, applied to every added and modified row of each page as it is written
-        // (in this transaction, with the data): src/domain/rules.
-        const rules = createRulesRepository(tx as unknown as Database);
-        const ruleIds = await rules.ruleIds(input.userId);
-        const session: TransactionsSyncSession = {
-          async applyPage(page) {
-            await upsertTransactionRows(tx as unknown as Database, page.upserts);
-            if (ruleIds.length > 0 && page.upserts.length > 0) {
-              const scope = {
-                kind: 'plaid_ids',
-                plaidTransactionIds: page.upserts.map((row) => row.plaidTransactionId),
-              } as const;
-              for (const ruleId of ruleIds) await rules.apply(input.userId, ruleId, scope);
-            }
-            // A removed row's owner fields are kept aside: carried to the posted row that replaces a
-            // pending one, or restored if Plaid adds the same id again (below, before the commit).
-            for (const ids of batches(page.removedPlaidIds)) {
-              const json = JSON.stringify(ids);
-              await tx.execute(sql`
-                with removed as (
-                  delete from transactions
-                   where user_id = ${input.userId} and item_id = ${input.itemId}
-                     and plaid_transaction_id in (select jsonb_array_elements_text(${json}::jsonb))
-                  returning *)
-                insert into transaction_edits_kept (${KEPT_COLUMNS})
-                select ${KEPT_COLUMNS} from removed where ${HAS_OWNER_FIELDS}
-                on conflict (user_id, plaid_transaction_id) do update
-                  set user_note = excluded.user_note, user_category = excluded.user_category,
-                      user_tags = excluded.user_tags, excluded = excluded.excluded,
-                      excluded_reason = excluded.excluded_reason,
-                      user_merchant_name = excluded.user_merchant_name,
-                      manual_fields = excluded.manual_fields, edit_version = excluded.edit_version,
-                      kept_at = now()`);
-            }
-          },
-          async savePayload(payload) {
-            await tx
-              .insert(plaidPayloads)
-              .values({ ...payload, payload: sql`${jsonbText(payload.payload)}::jsonb` })
-              .onConflictDoNothing();
-          },
-        };
+        const session = await transactionsSession(tx as unknown as Database, input);
         const result = await work(session);
         if (!result.ready) return result;
-        await checkCursor(true);
+        await checkCursor(tx as unknown as Database, input, true);
 
         await restoreKeptEdits(tx as unknown as Database, input.userId);
         await tx
@@ -333,6 +350,58 @@ export function createSyncDataRepository(db: Database) {
           .set({ transactionsCursor: result.nextCursor })
           .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
         return result;
+      });
+    },
+
+    /**
+     * Embedded mode (one connection, src/db/client.ts): applies ONE page of an update whose pages were
+     * all fetched and kept in plaid_payloads (`requestId` of this sync run) before any was applied, in a
+     * transaction of its own, so that other people's queries run between pages. The stored cursor must
+     * still be `expectedCursor` (the update's original cursor, else CursorMovedError and this page rolled
+     * back); with `cursorAfter` (the last page) the kept owner fields are restored and the cursor is stored
+     * with this page's data, under the item row's lock. `toPage` maps the stored Plaid page.
+     */
+    async applyStoredTransactionsPage(
+      input: {
+        userId: string;
+        itemId: string;
+        expectedCursor: string | null;
+        syncRunId: string;
+        requestId: string;
+        /** The page as fetched, when it must not be read back (plaid_payloads holds U+FFFD for NUL). */
+        fetched?: unknown;
+        cursorAfter?: string;
+      },
+      toPage: (payload: unknown) => { upserts: NewTransaction[]; removedPlaidIds: string[] },
+    ): Promise<void> {
+      await db.transaction(async (tx) => {
+        const last = input.cursorAfter !== undefined;
+        await checkCursor(tx as unknown as Database, input, last);
+        const [stored] =
+          input.fetched !== undefined
+            ? [{ payload: input.fetched }]
+            : await tx
+                .select({ payload: plaidPayloads.payload })
+                .from(plaidPayloads)
+                .where(
+                  and(
+                    eq(plaidPayloads.requestId, input.requestId),
+                    eq(plaidPayloads.endpoint, '/transactions/sync'),
+                    eq(plaidPayloads.userId, input.userId),
+                    eq(plaidPayloads.itemId, input.itemId),
+                    eq(plaidPayloads.syncRunId, input.syncRunId),
+                  ),
+                );
+        if (!stored) throw new Error('a fetched /transactions/sync page is missing from plaid_payloads');
+        const session = await transactionsSession(tx as unknown as Database, input);
+        await session.applyPage(toPage(stored.payload));
+        // Each page: a removed pending row's owner fields reach the posted row of an earlier page now.
+        await restoreKeptEdits(tx as unknown as Database, input.userId);
+        if (!last) return;
+        await tx
+          .update(plaidItems)
+          .set({ transactionsCursor: input.cursorAfter })
+          .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
       });
     },
 

@@ -8,7 +8,7 @@
  */
 
 import type { Transaction } from 'plaid';
-import type { Database } from '../../db/client.js';
+import { isEmbeddedDatabase, type Database } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/repositories/index.js';
 import type { ItemProductStateRow, PlaidItemRow } from '../../db/repositories/items.js';
 import type { TransactionsSyncSession } from '../../db/repositories/sync-data.js';
@@ -38,7 +38,12 @@ import {
   productStateOf,
   type SyncRunError,
 } from './run-errors.js';
-import { paginateTransactionsSync, SYNC_PAGE_SIZE } from './transactions-update.js';
+import {
+  paginateTransactionsSync,
+  SYNC_PAGE_SIZE,
+  type PaginatedUpdate,
+  type SyncPage,
+} from './transactions-update.js';
 
 /** First investment-transactions pull: Plaid's maximum history; later pulls: a sliding window. */
 export const INVESTMENT_HISTORY_DAYS = 730;
@@ -66,6 +71,11 @@ export interface SyncServiceDeps {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Each product's run counted and timed (src/metrics); default: nowhere. */
   metrics?: Pick<MetricsRecorder, 'syncRun'>;
+  /**
+   * Fetch a transactions update whole, then apply it one page per database transaction (see
+   * fetchThenApplyPageByPage); default: on the embedded database only.
+   */
+  transactionsPageByPage?: boolean;
 }
 
 export interface ProductRunResult {
@@ -139,6 +149,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   const { items, syncRuns: runs, syncData: data } = deps.repositories ?? createRepositories(deps.db);
   const now = deps.now ?? (() => new Date());
   const { plaid } = deps;
+  // One connection (embedded PGlite): no database transaction may span the whole update.
+  const pageByPage = deps.transactionsPageByPage ?? isEmbeddedDatabase(deps.db);
   const secondsSince = (start: Date) => (now().getTime() - start.getTime()) / 1000;
 
   /** Calls Plaid, keeps the request id and the raw payload (import step). */
@@ -213,7 +225,93 @@ export function createSyncService(deps: SyncServiceDeps) {
     const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
     const map = (t: Transaction) =>
       mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds });
+    const update = await (pageByPage
+      ? fetchThenApplyPageByPage(ctx, original, map)
+      : applyInOneTransaction(ctx, original, map));
+    if (update.restarts > 0) {
+      deps.logger?.warn(
+        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: update.restarts },
+        'transactions sync restarted from the original cursor after a mutation during pagination',
+      );
+    }
+    if (!update.ready)
+      return { added: 0, modified: 0, removed: 0, cursorAfter: original, readModelChanged: false };
+    return {
+      added: update.added,
+      modified: update.modified,
+      removed: update.removed,
+      cursorAfter: update.nextCursor,
+      readModelChanged: update.added + update.modified + update.removed > 0,
+    };
+  }
+
+  /**
+   * Embedded mode: every page of the update is fetched first (each kept in plaid_payloads as it comes,
+   * nothing applied, so a restart after a mutation during pagination starts from an unchanged state),
+   * then applied one page per database transaction, the cursor stored with the last page: the one
+   * connection is free for other queries between pages. A page is never seen half-applied; the update
+   * may be seen part-applied until its last page commits.
+   */
+  async function fetchThenApplyPageByPage(
+    ctx: RunContext,
+    original: string | null,
+    map: (t: Transaction) => ReturnType<typeof mapTransaction>,
+  ): Promise<PaginatedUpdate & { restarts: number }> {
+    let requestIds: string[] = [];
+    // A page with a NUL is stored with U+FFFD in its place (jsonb refuses NUL): it is applied from
+    // memory, as fetched, so that the mapping cleans the bank's text exactly as on a server.
+    let withNul = new Map<string, SyncPage>();
     const update = await paginateTransactionsSync(
+      original,
+      (cursor) =>
+        call(ctx, '/transactions/sync', () =>
+          plaid.transactionsSync({
+            access_token: ctx.accessToken,
+            count: SYNC_PAGE_SIZE,
+            ...(cursor ? { cursor } : {}),
+          }),
+        ),
+      async (run) => {
+        requestIds = [];
+        withNul = new Map();
+        return run(async (page) => {
+          requestIds.push(page.request_id);
+          if (JSON.stringify(page).includes('\\u0000')) withNul.set(page.request_id, page);
+        });
+      },
+    );
+    await Promise.all(ctx.payloadWrites); // every page is stored before the first is applied
+    if (!update.ready) return update;
+    for (const [index, requestId] of requestIds.entries()) {
+      await data.applyStoredTransactionsPage(
+        {
+          userId: ctx.userId,
+          itemId: ctx.item.id,
+          expectedCursor: original,
+          syncRunId: ctx.runId,
+          requestId,
+          ...(withNul.has(requestId) ? { fetched: withNul.get(requestId) } : {}),
+          ...(index === requestIds.length - 1 ? { cursorAfter: update.nextCursor } : {}),
+        },
+        (payload) => {
+          const page = payload as SyncPage;
+          return {
+            upserts: [...page.added, ...page.modified].map(map),
+            removedPlaidIds: page.removed.map((r) => r.transaction_id),
+          };
+        },
+      );
+    }
+    return update;
+  }
+
+  /** On a server: the whole update in ONE database transaction, pages applied as they arrive. */
+  function applyInOneTransaction(
+    ctx: RunContext,
+    original: string | null,
+    map: (t: Transaction) => ReturnType<typeof mapTransaction>,
+  ): Promise<PaginatedUpdate & { restarts: number }> {
+    return paginateTransactionsSync(
       original,
       (cursor) =>
         call(ctx, '/transactions/sync', () =>
@@ -247,21 +345,6 @@ export function createSyncService(deps: SyncServiceDeps) {
           },
         ),
     );
-    if (update.restarts > 0) {
-      deps.logger?.warn(
-        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId, restarts: update.restarts },
-        'transactions sync restarted from the original cursor after a mutation during pagination',
-      );
-    }
-    if (!update.ready)
-      return { added: 0, modified: 0, removed: 0, cursorAfter: original, readModelChanged: false };
-    return {
-      added: update.added,
-      modified: update.modified,
-      removed: update.removed,
-      cursorAfter: update.nextCursor,
-      readModelChanged: update.added + update.modified + update.removed > 0,
-    };
   }
 
   async function syncHoldings(ctx: RunContext): Promise<Counts> {

@@ -1,0 +1,185 @@
+/**
+ * Embedded mode has ONE database connection (src/db/client.ts): a sync that held a database transaction
+ * for a whole /transactions/sync update made every other person's query wait until it ended. On PGlite
+ * the update is fetched whole, then applied one page per transaction (src/domain/sync/service.ts,
+ * fetchThenApplyPageByPage). These tests hold A's sync in the middle (while fetching, then between two
+ * applied pages) and read B's data meanwhile: the read must finish while A's sync is still held. Order
+ * and progress only, never timing: on the old code the read waits for the held sync, which waits for
+ * the read, and the test times out.
+ */
+import { randomBytes } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { selectRows } from '../../src/db/client.js';
+import { createRepositories } from '../../src/db/repositories/index.js';
+import { plaidItems } from '../../src/db/schema/index.js';
+import { createAnalyticsMaterializers } from '../../src/domain/analytics/materializers.js';
+import { createAccessTokenCipher, keyIdOf } from '../../src/domain/items/access-token-cipher.js';
+import { createItemLinking } from '../../src/domain/items/item-linking.js';
+import { createSyncService } from '../../src/domain/sync/service.js';
+import { SYNC_PAGE_SIZE } from '../../src/domain/sync/transactions-update.js';
+import { startSyncHarness, START, type SyncHarness } from './support.js';
+
+/** Enough for several pages of SYNC_PAGE_SIZE. */
+const A_TRANSACTIONS = SYNC_PAGE_SIZE * 4 + 123;
+
+interface Gate {
+  /** Resolves when the held code reached the gate. */
+  reached: Promise<void>;
+  /** Lets the held code go on. */
+  open(): void;
+  /** Called by the held code: waits until opened. */
+  pass(): Promise<void>;
+}
+
+function gate(): Gate {
+  let reached!: () => void;
+  let open!: () => void;
+  const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return {
+    reached: reachedPromise,
+    open,
+    pass: async () => {
+      reached();
+      await opened;
+    },
+  };
+}
+
+describe('embedded PGlite: another person reads while a long sync runs', () => {
+  let h: SyncHarness;
+
+  beforeEach(async () => {
+    h = await startSyncHarness('pglite');
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** B with a synced item, A with a linked item of A_TRANSACTIONS; a sync service whose page writes can be held. */
+  async function twoPeople(hold: { afterPage?: (index: number) => Promise<void> }) {
+    const key = randomBytes(32).toString('base64');
+    const cipher = createAccessTokenCipher([{ id: keyIdOf(key), keyBase64: key }], keyIdOf(key));
+    const linking = createItemLinking({ db: h.db, plaid: h.plaid, cipher });
+    const repositories = createRepositories(h.db);
+    const applied = new Map<string, number>(); // pages applied, per person
+    const syncData = {
+      ...repositories.syncData,
+      applyStoredTransactionsPage: async (
+        ...args: Parameters<typeof repositories.syncData.applyStoredTransactionsPage>
+      ) => {
+        await repositories.syncData.applyStoredTransactionsPage(...args);
+        const index = applied.get(args[0].userId) ?? 0;
+        applied.set(args[0].userId, index + 1);
+        await hold.afterPage?.(index);
+      },
+    };
+    const sync = createSyncService({
+      db: h.db,
+      repositories: { ...repositories, syncData },
+      plaid: h.plaid,
+      cipher,
+      materializers: createAnalyticsMaterializers({ db: h.db, now: () => START }),
+      now: () => h.clock.now,
+    });
+
+    const userB = await h.newUser();
+    const itemB = await linking.linkItem({
+      userId: userB,
+      publicToken: await h.publicToken({ institutionId: 'ins_109509' }),
+    });
+    expect((await sync.syncItem(userB, itemB.id, { trigger: 'link' })).status).toBe('succeeded');
+    const readB = () =>
+      selectRows<{ n: number }>(
+        h.db,
+        sql`select count(*)::int as n from transactions where user_id = ${userB}`,
+      );
+    const [before] = await readB();
+    expect(before!.n).toBeGreaterThan(0);
+
+    const userA = await h.newUser();
+    const itemA = await linking.linkItem({ userId: userA, publicToken: await h.publicToken() });
+    const truth = await h.groundTruth(itemA.plaidItemId);
+    await h.control('POST', `/__emulator/items/${itemA.plaidItemId}/transactions/generate`, {
+      count: A_TRANSACTIONS - truth.transactions.length,
+    });
+    const countA = async () =>
+      (
+        await selectRows<{ n: number }>(
+          h.db,
+          sql`select count(*)::int as n from transactions where user_id = ${userA}`,
+        )
+      )[0]!.n;
+    const cursorA = async () =>
+      (
+        await h.db
+          .select({ cursor: plaidItems.transactionsCursor })
+          .from(plaidItems)
+          .where(and(eq(plaidItems.userId, userA), eq(plaidItems.id, itemA.id)))
+      )[0]!.cursor;
+    return { sync, userA, itemA, readB, bCount: before!.n, countA, cursorA };
+  }
+
+  it('should answer another person while the sync is between two Plaid pages', async () => {
+    const held = gate();
+    let transactionsCalls = 0;
+    h.hooks.beforeCall = async (endpoint) => {
+      if (endpoint === 'transactionsSync' && ++transactionsCalls === 2) await held.pass();
+    };
+    const people = await twoPeople({});
+    transactionsCalls = 0;
+
+    let syncDone = false;
+    const syncA = people.sync.syncItem(people.userA, people.itemA.id, { trigger: 'link' }).then((r) => {
+      syncDone = true;
+      return r;
+    });
+    await held.reached;
+    const [b] = await people.readB();
+    expect(b!.n).toBe(people.bCount);
+    expect(syncDone).toBe(false); // B's read finished while A's sync was held
+    expect(await people.cursorA()).toBeNull();
+
+    held.open();
+    const result = await syncA;
+    expect(result.status).toBe('succeeded');
+    expect(await people.countA()).toBe(A_TRANSACTIONS);
+    expect(await people.cursorA()).not.toBeNull();
+  });
+
+  it('should commit each page on its own and the cursor only with the last page', async () => {
+    const held = gate();
+    const hold: { afterPage?: (index: number) => Promise<void> } = {};
+    const people = await twoPeople(hold);
+    // Set after B's sync: only A's pages are held (index counts A's pages).
+    hold.afterPage = async (index) => {
+      if (index === 1) await held.pass();
+    };
+
+    let syncDone = false;
+    const syncA = people.sync.syncItem(people.userA, people.itemA.id, { trigger: 'link' }).then((r) => {
+      syncDone = true;
+      return r;
+    });
+    await held.reached;
+    // Two whole pages are visible, the cursor is still the original one, and B reads meanwhile.
+    expect(await people.countA()).toBe(2 * SYNC_PAGE_SIZE);
+    expect(await people.cursorA()).toBeNull();
+    const [b] = await people.readB();
+    expect(b!.n).toBe(people.bCount);
+    expect(syncDone).toBe(false);
+
+    held.open();
+    expect((await syncA).status).toBe('succeeded');
+    expect(await people.countA()).toBe(A_TRANSACTIONS);
+    expect(await people.cursorA()).not.toBeNull();
+    const truth = await h.groundTruth(people.itemA.plaidItemId);
+    const ids = await selectRows<{ id: string }>(
+      h.db,
+      sql`select plaid_transaction_id as id from transactions where user_id = ${people.userA}
+           order by plaid_transaction_id collate "C"`,
+    );
+    expect(ids.map((r) => r.id)).toEqual(truth.transactions.map((t) => t.transaction_id).sort());
+  });
+});

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -22,6 +21,7 @@ import { clientErrorHandler, errorsPlugin, frameworkErrorHandler } from './http/
 import { openapiPlugin } from './http/plugins/openapi.js';
 import { openapiGptPlugin } from './http/plugins/openapi-gpt.js';
 import { responseSerializerCompiler } from './http/plugins/serializer.js';
+import { securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { wellFormedValidatorCompiler } from './http/schemas/well-formed.js';
 import { sessionRoutes } from './http/routes/auth/session.js';
 import { tokenRoutes } from './http/routes/auth/tokens.js';
@@ -123,7 +123,8 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimitBytes });
   // Before every route: each answered request is counted by its route pattern; /metrics with a token.
   await app.register(metricsPlugin, { metrics: appMetrics, token: config.metrics.token });
-  await app.register(helmet, {
+  // helmet's headers, rendered once at start (they are the same for every response).
+  await app.register(securityHeadersPlugin, {
     // The API answers JSON; the docs page needs Swagger UI's own inline style.
     contentSecurityPolicy: {
       directives: {

@@ -276,7 +276,7 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
   const START = `${addDays(`${today.slice(0, 7)}-01`, -45).slice(0, 7)}-08`;
   const END = addDays(START, 33);
   let clock = new Date(`${START}T12:00:00Z`);
-  let owner: { token: string; userId: string };
+  let owner: { token: string; userId: string; writeToken: string };
   let other: { token: string };
   let before: GroundTruth;
   let after: GroundTruth;
@@ -342,7 +342,7 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
     clock = new Date(`${END}T12:00:00Z`);
     expect((await sync.syncItem(user.id, itemId, { trigger: 'manual' })).status).toBe('succeeded');
     after = await truth();
-    owner = { token, userId: user.id };
+    owner = { token, userId: user.id, writeToken };
 
     const accounts = await get<{
       data: { id: string; plaid_account_id?: string; name: string; mask: string | null }[];
@@ -488,6 +488,51 @@ describe.each(databaseKinds())('GET /v1/net-worth/change against the emulator (%
     expect(bad.isError).toBe(true);
     expect(bad.content[0]!.text).toMatch(/^VALIDATION_FAILED: start_date/);
     await client.close();
+  });
+
+  it('an owner recategorising a purchase moves it from spending to fees at once, and back', async () => {
+    const usdOf = async () => (await answer()).currencies.find((c) => c.currency === 'USD')!;
+    const original = await usdOf();
+    const purchases = await get<{
+      data: {
+        id: string;
+        account_id: string;
+        amount: string;
+        currency: string;
+        transfer_kind: string | null;
+      }[];
+    }>(
+      owner.token,
+      `/v1/transactions?start_date=${addDays(START, 1)}&end_date=${END}&category=FOOD_AND_DRINK&direction=out&pending=false&limit=500`,
+    );
+    const purchase = purchases.data.find(
+      (p) => p.currency === 'USD' && p.transfer_kind === null && units(p.amount) < 0n,
+    )!;
+    expect(purchase, 'a food purchase in dollars in the range').toBeDefined();
+    const edit = async (category: string | null) => {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/transactions/${purchase.id}`,
+        headers: bearer(owner.writeToken),
+        payload: { category },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    try {
+      await edit('BANK_FEES');
+      const edited = await usdOf();
+      const amount = units(purchase.amount); // negative: an outflow
+      expect(units(edited.parts.spending.amount)).toBe(units(original.parts.spending.amount) - amount);
+      expect(units(edited.parts.interest_and_fees.amount)).toBe(
+        units(original.parts.interest_and_fees.amount) + amount,
+      );
+      expect(edited.parts.interest_and_fees.account_ids).toContain(purchase.account_id);
+      expect(edited.change).toBe(original.change);
+      expect(edited.unexplained).toEqual(original.unexplained);
+    } finally {
+      await edit(null);
+    }
+    expect(await usdOf()).toEqual(original);
   });
 
   it("another person's answer has none of this person's figures; bad input is 400 naming the field", async () => {

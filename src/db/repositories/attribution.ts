@@ -1,10 +1,12 @@
-import { sql } from 'drizzle-orm';
-import type {
-  AccountFacts,
-  FundingCandidate,
-  InvestmentFlow,
-  NetWorthEnd,
-  TransactionFlow,
+import { sql, type SQL } from 'drizzle-orm';
+import {
+  FUNDING_MAX_DAYS,
+  TRANSACTION_CLASSES,
+  type AccountFacts,
+  type FundingCandidate,
+  type InvestmentFlow,
+  type NetWorthEnd,
+  type TransactionFlow,
 } from '../../domain/analytics/attribution.js';
 import { selectRows, type Database } from '../client.js';
 import { INCOME_CATEGORIES } from './analytics.js';
@@ -12,7 +14,9 @@ import { INCOME_CATEGORIES } from './analytics.js';
 /**
  * The reads behind GET /v1/net-worth/change (src/domain/analytics/attribution.ts): each account's
  * balance at both ends computed as the net-worth materializer computes it, the flows dated in
- * (start, end], and the stored net worth at both ends. Every query is scoped to one user.
+ * (start, end], and the stored net worth at both ends. Every query is scoped to one user. Bank and card
+ * transactions are read from their read model (account_flows_daily's running sums, funding_candidates),
+ * never scanned over the range; the materializers rewrite it with the cash-flow sums.
  */
 
 const incomeList = sql.join(
@@ -42,6 +46,22 @@ const investmentKind = sql`
        when i.type = 'transfer' or (i.type = 'cash' and i.subtype in ('contribution', 'deposit', 'withdrawal',
             'distribution', 'transfer', 'send', 'request')) then 'contribution'
   end`;
+
+/** Every TransactionClass, as a one-column table to pair with each account. */
+const classes = sql`(values ${sql.join(
+  TRANSACTION_CLASSES.map((c) => sql`(${c})`),
+  sql`, `,
+)})`;
+
+/**
+ * An account's running sums of one class (`c.class`) at the close of `day`: the last account_flows_daily
+ * row at or before it (none: nothing yet, read as 0). One backward probe of its unique key.
+ */
+const runningAt = (userId: string, account: SQL, day: SQL) => sql`(
+  select f.running_total as total, f.running_inflow as inflow, f.running_count as count
+  from account_flows_daily f
+  where f.user_id = ${userId} and f.account_id = ${account} and f.class = c.class and f.date <= ${day}
+  order by f.date desc limit 1)`;
 
 export function createAttributionRepository(db: Database) {
   return {
@@ -86,10 +106,11 @@ export function createAttributionRepository(db: Database) {
            where s.account_id = k.id and s.current_balance is not null and s.date <= ${end}::date
            order by s.date desc limit 1) le on true
         left join lateral (
-          select sum(t.amount) as total from transactions t
-           where k.type <> 'investment' and k.first_date > ${start}::date
-             and t.account_id = k.id and t.user_id = ${userId} and t.pending = false
-             and t.date > least(k.first_date, ${end}::date) and t.date <= greatest(k.first_date, ${end}::date)) w on true
+          select sum(hi.total - coalesce(lo.total, 0)) as total
+          from ${classes} c(class)
+          join lateral ${runningAt(userId, sql`k.id`, sql`greatest(k.first_date, ${end}::date)`)} hi on true
+          left join lateral ${runningAt(userId, sql`k.id`, sql`least(k.first_date, ${end}::date)`)} lo on true
+          where k.type <> 'investment' and k.first_date > ${start}::date) w on true
         order by k.id`,
       );
     },
@@ -99,14 +120,14 @@ export function createAttributionRepository(db: Database) {
       return selectRows<TransactionFlow>(
         db,
         sql`
-        select t.account_id as "accountId", ${transactionClass} as class,
-               sum(t.amount)::text as total,
-               sum(case when t.amount > 0 then t.amount else 0 end)::text as inflow,
-               count(*)::int as count
-        from transactions t join accounts a on a.id = t.account_id
-        where t.user_id = ${userId} and t.pending = false
-          and t.date > ${start}::date and t.date <= ${end}::date and a.type <> 'investment'
-        group by 1, 2`,
+        select a.id as "accountId", c.class,
+               (hi.total - coalesce(lo.total, 0))::text as total,
+               (hi.inflow - coalesce(lo.inflow, 0))::text as inflow,
+               (hi.count - coalesce(lo.count, 0))::int as count
+        from accounts a cross join ${classes} c(class)
+        join lateral ${runningAt(userId, sql`a.id`, sql`${end}::date`)} hi on true
+        left join lateral ${runningAt(userId, sql`a.id`, sql`${start}::date`)} lo on true
+        where a.user_id = ${userId} and a.type <> 'investment' and hi.count > coalesce(lo.count, 0)`,
       );
     },
 
@@ -127,7 +148,9 @@ export function createAttributionRepository(db: Database) {
 
     /**
      * Bank and card transactions in (start, end], not transfer legs, whose amount is one of `amounts`
-     * (the opposites of the investment contributions and withdrawals): their possible funding legs.
+     * (the opposites of the investment contributions and withdrawals): their possible funding legs. Read
+     * from funding_candidates, which holds those within FUNDING_MAX_DAYS of a contribution of the opposite
+     * amount in their currency: the others could never be matched (matchFundingLegs).
      */
     async fundingCandidates(
       userId: string,
@@ -139,14 +162,77 @@ export function createAttributionRepository(db: Database) {
       return selectRows<FundingCandidate>(
         db,
         sql`
-        select t.id, t.account_id as "accountId",
-               coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX') as currency,
-               to_char(t.date, 'YYYY-MM-DD') as date, t.amount::text as amount, ${transactionClass} as class
-        from transactions t join accounts a on a.id = t.account_id
-        where t.user_id = ${userId} and t.pending = false and t.transfer_kind is null
-          and t.date > ${start}::date and t.date <= ${end}::date and a.type <> 'investment'
-          and t.amount = any(string_to_array(${amounts.join(',')}, ',')::numeric[])`,
+        select f.transaction_id as id, f.account_id as "accountId", f.currency,
+               to_char(f.date, 'YYYY-MM-DD') as date, f.amount::text as amount, f.class
+        from funding_candidates f
+        where f.user_id = ${userId} and f.date > ${start}::date and f.date <= ${end}::date
+          and f.amount = any(string_to_array(${amounts.join(',')}, ',')::numeric[])`,
       );
+    },
+
+    /**
+     * Rewrites the person's account_flows_daily from their posted bank and card transactions (the
+     * materializers call it after the transfers are matched, under the person's refresh lock): per
+     * account, class and day, the running sums up to that day. Returns the rows written.
+     */
+    async replaceAccountFlows(userId: string): Promise<number> {
+      await db.execute(sql`delete from account_flows_daily where user_id = ${userId}`);
+      const rows = await selectRows<{ n: number }>(
+        db,
+        sql`
+        with inserted as (
+          insert into account_flows_daily
+            (user_id, account_id, class, date, running_total, running_inflow, running_count)
+          select ${userId}, account_id, class, date,
+                 sum(sum(amount)) over w,
+                 sum(sum(case when amount > 0 then amount else 0 end)) over w,
+                 sum(count(*)) over w
+          from (
+            select t.account_id, ${transactionClass} as class, t.date, t.amount
+            from transactions t join accounts a on a.id = t.account_id
+            where t.user_id = ${userId} and t.pending = false and a.type <> 'investment'
+          ) d
+          group by account_id, class, date
+          window w as (partition by account_id, class order by date)
+          returning 1
+        )
+        select count(*)::int as n from inserted`,
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    /**
+     * Rewrites the person's funding_candidates (after the transfers are matched, under the refresh lock):
+     * their posted bank and card transactions, not transfer legs, of exactly the opposite amount of an
+     * investment contribution or withdrawal in the same currency, at most FUNDING_MAX_DAYS from it.
+     */
+    async replaceFundingCandidates(userId: string): Promise<number> {
+      await db.execute(sql`delete from funding_candidates where user_id = ${userId}`);
+      const rows = await selectRows<{ n: number }>(
+        db,
+        sql`
+        with c as materialized (
+          select -i.amount as amount, coalesce(i.iso_currency_code, i.unofficial_currency_code, 'XXX') as currency,
+                 i.date
+          from investment_transactions i join accounts a on a.id = i.account_id and a.type = 'investment'
+          where i.user_id = ${userId} and i.amount <> 0 and ${investmentKind} = 'contribution'
+        ), inserted as (
+          insert into funding_candidates (user_id, transaction_id, account_id, currency, date, amount, class)
+          select ${userId}, t.id, t.account_id,
+                 coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX'), t.date, t.amount,
+                 ${transactionClass}
+          from transactions t join accounts a on a.id = t.account_id
+          where t.user_id = ${userId} and t.pending = false and t.transfer_kind is null and a.type <> 'investment'
+            and exists (
+              select 1 from c
+               where c.amount = t.amount
+                 and c.currency = coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX')
+                 and c.date >= t.date - ${FUNDING_MAX_DAYS}::int and c.date <= t.date + ${FUNDING_MAX_DAYS}::int)
+          returning 1
+        )
+        select count(*)::int as n from inserted`,
+      );
+      return rows[0]?.n ?? 0;
     },
 
     /** The stored net worth (GET /v1/net-worth's history) on `day`, per currency. */

@@ -10,3 +10,4 @@ export * from './oauth.js';
 export * from './budgets.js';
 export * from './web-sessions.js';
 export * from './rules.js';
+export * from './attribution.js';

@@ -37,7 +37,14 @@ export const ATTRIBUTION_PARTS = [
 export type AttributionPart = (typeof ATTRIBUTION_PARTS)[number];
 
 /** The classes the repository puts bank and card transactions in. */
-export type TransactionClass = 'income' | 'spending' | 'interest_and_fees' | 'debt_paydown' | 'own_transfers';
+export const TRANSACTION_CLASSES = [
+  'income',
+  'spending',
+  'interest_and_fees',
+  'debt_paydown',
+  'own_transfers',
+] as const;
+export type TransactionClass = (typeof TRANSACTION_CLASSES)[number];
 
 /** Investment cash flows that explain an investment account's value (buys and sells do not). */
 export type InvestmentFlowKind = 'contribution' | 'income' | 'fee';

@@ -94,7 +94,7 @@ export function createAnalyticsMaterializers(deps: {
   async function refreshUserAnalytics(userId: string, options: RefreshOptions = {}): Promise<RefreshOutcome> {
     const seq = options.openRequestsOnly ? undefined : await readModel.requestRefresh(userId);
     return deps.db.transaction(async (tx) => {
-      const { readModel: locked, analytics } = createRepositories(tx);
+      const { readModel: locked, analytics, attribution } = createRepositories(tx);
       const state = await locked.lockForRefresh(userId);
       if (!state) return { status: 'covered' } as const; // the user is gone, or never asked
       if (state.refreshedSeq >= (seq ?? state.requestedSeq)) return { status: 'covered' } as const;
@@ -106,6 +106,9 @@ export function createAnalyticsMaterializers(deps: {
       const started = Date.now();
       const transfers = await materializeTransfers(analytics, userId);
       const cashflowRows = await analytics.replaceCashflowDaily(userId);
+      // GET /v1/net-worth/change's read model (classed by transfer and category, like the cash-flow sums).
+      await attribution.replaceAccountFlows(userId);
+      await attribution.replaceFundingCandidates(userId);
       const netWorthDays = await materializeNetWorth(analytics, userId);
       // Every request numbered before the lock was taken is covered: their data had committed by then.
       await locked.recordRefresh(userId, state.requestedSeq, now(), Date.now() - started);
@@ -122,10 +125,12 @@ export function createAnalyticsMaterializers(deps: {
    */
   async function refreshCashflow(userId: string, options: { transfers: boolean }): Promise<void> {
     const done = await deps.db.transaction(async (tx) => {
-      const { readModel: locked, analytics } = createRepositories(tx);
+      const { readModel: locked, analytics, attribution } = createRepositories(tx);
       if (!(await locked.lockForRefresh(userId))) return false;
       if (options.transfers) await materializeTransfers(analytics, userId);
       await analytics.replaceCashflowDaily(userId);
+      await attribution.replaceAccountFlows(userId);
+      await attribution.replaceFundingCandidates(userId);
       return true;
     });
     if (!done) await refreshUserAnalytics(userId);

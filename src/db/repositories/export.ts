@@ -286,6 +286,25 @@ function csvText({ name, type }: ColumnInfo): SQL {
   return sql`to_jsonb(${column}) #>> '{}'`;
 }
 
+/** Types whose text never needs quoting nor a formula guard in CSV (digits, `-`, `.`, letters). */
+const SAFE_CSV_TYPES = new Set(['uuid', 'numeric', 'integer', 'bigint', 'smallint', 'boolean']);
+
+/**
+ * A column as one CSV field (RFC 4180), as SQL: empty for null; a text starting with `=`, `+`, `-`, `@`,
+ * a tab or a carriage return (and not a negative number) prefixed with `'` so that a spreadsheet does
+ * not run it; quoted, its quotes doubled, when it holds `"`, `,` or a line break (as `csvField` in
+ * src/domain/export/service.ts writes the transactions-alone CSV).
+ */
+function csvCell(column: ColumnInfo): SQL {
+  // Parenthesised: `||` and `#>>` bind alike, left to right.
+  const value = sql`(${csvText(column)})`;
+  if (SAFE_CSV_TYPES.has(column.type)) return sql`coalesce(${value}, '')`;
+  const guarded = sql`case when ${value} ~ '^[-=+@\t\r]' and ${value} !~ '^-[0-9]' then '''' || ${value} else ${value} end`;
+  return sql`case when ${value} is null then ''
+                  when ${value} ~ '[",\r\n]' then '"' || replace(${guarded}, '"', '""') || '"'
+                  else ${guarded} end`;
+}
+
 /**
  * A section's rows in keyset batches of BATCH_ROWS, rendered by PostgreSQL for the batch's rows only:
  * `render` gives the row's value (its JSON text, or an array of its columns' texts).
@@ -343,13 +362,14 @@ export function createExportRepository(db: Database) {
 
     /**
      * The section for CSV: its exported columns (the table's order) and its rows, batch after batch
-     * (keyset order), for the owner only, each row its columns' texts (`null` for SQL null; numerics
-     * exact, dates and times ISO 8601, arrays of texts `;`-joined, any other JSON value its JSON text).
+     * (keyset order), for the owner only, each row one CSV line (no line end) written by PostgreSQL:
+     * numerics exact, dates and times ISO 8601, arrays of texts `;`-joined, any other JSON value its
+     * JSON text, null an empty field (`csvCell`).
      */
-    async sectionTable(
+    async sectionCsv(
       userId: string,
       section: ExportSectionName,
-    ): Promise<{ columns: string[]; rows: AsyncGenerator<(string | null)[][]> }> {
+    ): Promise<{ columns: string[]; lines: AsyncGenerator<string[]> }> {
       const spec = SECTIONS[section];
       const columns = await selectRows<ColumnInfo>(
         db,
@@ -358,10 +378,10 @@ export function createExportRepository(db: Database) {
                and not (column_name = any(${sql.param(spec.omit)}::text[]))
              order by ordinal_position`,
       );
-      const texts = sql`array[${sql.join(columns.map(csvText), sql`, `)}]::text[]`;
+      const line = sql.join(columns.map(csvCell), sql` || ',' || `);
       return {
         columns: columns.map((column) => column.name),
-        rows: sectionBatches<(string | null)[]>(db, userId, section, texts),
+        lines: sectionBatches<string>(db, userId, section, sql`(${line})`),
       };
     },
 

@@ -102,11 +102,9 @@ export function createPersonalDataService(deps: {
       const user = await deps.users.findById(userId);
       if (!user) throw errors.notFound('user', userId);
       const sectionCsv = async function* (section: ExportSectionName): AsyncGenerator<string> {
-        const { columns, rows } = await deps.export.sectionTable(userId, section);
+        const { columns, lines } = await deps.export.sectionCsv(userId, section);
         yield `${columns.join(',')}\r\n`;
-        for await (const batch of rows) {
-          yield batch.map((row) => `${row.map((value) => csvField(value)).join(',')}\r\n`).join('');
-        }
+        for await (const batch of lines) yield `${batch.join('\r\n')}\r\n`;
       };
       const entries = function* (): Generator<ZipEntry> {
         yield { name: 'README.txt', content: [exportReadme(now, EXPORT_FORMAT, EXPORT_VERSION)] };

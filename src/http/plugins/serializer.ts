@@ -21,5 +21,56 @@ export const responseSerializerCompiler: FastifySerializerCompiler<z.ZodType> = 
 
 function compileSerializer(schema: z.ZodType): (data: unknown) => string {
   const jsonSchema = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' });
-  return fastJson(jsonSchema as Parameters<typeof fastJson>[0]);
+  return fastJson(withNullableMembers(jsonSchema) as Parameters<typeof fastJson>[0]);
+}
+
+type JsonSchemaNode = Record<string, unknown>;
+
+/** Keywords that describe a schema without constraining it: they may stand beside a rewritten anyOf. */
+const ANNOTATIONS = new Set([
+  'description',
+  'title',
+  'example',
+  'examples',
+  'default',
+  'deprecated',
+  '$comment',
+]);
+
+const isObjectNode = (value: unknown): value is JsonSchemaNode =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const isNullOnly = (node: unknown) =>
+  isObjectNode(node) && node.type === 'null' && Object.keys(node).length === 1;
+
+/** One declared type, no combinator, reference or constant of its own. */
+const isSingleType = (node: unknown): node is JsonSchemaNode =>
+  isObjectNode(node) &&
+  typeof node.type === 'string' &&
+  node.type !== 'null' &&
+  !['anyOf', 'oneOf', 'allOf', '$ref', 'const', 'nullable', 'if', 'not'].some((key) => key in node);
+
+/**
+ * zod renders `.nullable()` of a constrained value (a pattern, a format, an enum, an object) as
+ * `anyOf: [schema, { type: 'null' }]`. fast-json-stringify serializes an anyOf by running ajv over each
+ * branch for every value (the date-time format parsed, the money pattern matched: each nullable field of
+ * each row of a page, a large share of a computed answer's service CPU, issue 17). Rewritten as the
+ * schema with `nullable: true`, it writes `null` for null and the schema's own serializer otherwise:
+ * the same text for every value the schema allows. Like the members that never were an anyOf, a value
+ * the schema does not allow is no longer refused here (responses are not validated on the way out;
+ * test/integration/response-bodies.test.ts holds real bodies to the schemas).
+ */
+export function withNullableMembers(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withNullableMembers);
+  if (!isObjectNode(node)) return node;
+  const out: JsonSchemaNode = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, withNullableMembers(value)]),
+  );
+  const { anyOf, ...siblings } = out;
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return out;
+  const nullAt = anyOf.findIndex(isNullOnly);
+  const other: unknown = anyOf[1 - nullAt];
+  if (nullAt < 0 || !isSingleType(other) || !Object.keys(siblings).every((key) => ANNOTATIONS.has(key)))
+    return out;
+  return { ...siblings, ...other, nullable: true };
 }

@@ -16,12 +16,11 @@ import { plaidItems } from '../../src/db/schema/index.js';
 import { createAnalyticsMaterializers } from '../../src/domain/analytics/materializers.js';
 import { createAccessTokenCipher, keyIdOf } from '../../src/domain/items/access-token-cipher.js';
 import { createItemLinking } from '../../src/domain/items/item-linking.js';
-import { createSyncService } from '../../src/domain/sync/service.js';
-import { SYNC_PAGE_SIZE } from '../../src/domain/sync/transactions-update.js';
+import { createSyncService, EMBEDDED_SYNC_PAGE_SIZE } from '../../src/domain/sync/service.js';
 import { startSyncHarness, START, type SyncHarness } from './support.js';
 
-/** Enough for several pages of SYNC_PAGE_SIZE. */
-const A_TRANSACTIONS = SYNC_PAGE_SIZE * 4 + 123;
+/** Enough for several pages of EMBEDDED_SYNC_PAGE_SIZE. */
+const A_TRANSACTIONS = EMBEDDED_SYNC_PAGE_SIZE * 6 + 23;
 
 interface Gate {
   /** Resolves when the held code reached the gate. */
@@ -123,12 +122,12 @@ describe('embedded PGlite: another person reads while a long sync runs', () => {
 
   it('should answer another person while the sync is between two Plaid pages', async () => {
     const held = gate();
+    const people = await twoPeople({});
+    // Set after B's sync: A's second /transactions/sync call is held.
     let transactionsCalls = 0;
     h.hooks.beforeCall = async (endpoint) => {
       if (endpoint === 'transactionsSync' && ++transactionsCalls === 2) await held.pass();
     };
-    const people = await twoPeople({});
-    transactionsCalls = 0;
 
     let syncDone = false;
     const syncA = people.sync.syncItem(people.userA, people.itemA.id, { trigger: 'link' }).then((r) => {
@@ -164,7 +163,7 @@ describe('embedded PGlite: another person reads while a long sync runs', () => {
     });
     await held.reached;
     // Two whole pages are visible, the cursor is still the original one, and B reads meanwhile.
-    expect(await people.countA()).toBe(2 * SYNC_PAGE_SIZE);
+    expect(await people.countA()).toBe(2 * EMBEDDED_SYNC_PAGE_SIZE);
     expect(await people.cursorA()).toBeNull();
     const [b] = await people.readB();
     expect(b!.n).toBe(people.bCount);

@@ -49,6 +49,11 @@ import {
 export const INVESTMENT_HISTORY_DAYS = 730;
 export const INVESTMENT_WINDOW_DAYS = 30;
 const INVESTMENT_PAGE_SIZE = 500;
+/**
+ * /transactions/sync page size on the embedded database: each page is one database transaction there,
+ * during which nobody else's query runs; a fifth of Plaid's maximum keeps that wait short.
+ */
+export const EMBEDDED_SYNC_PAGE_SIZE = 100;
 const MAX_INVESTMENT_PAGES = 1_000;
 
 /**
@@ -267,7 +272,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         call(ctx, '/transactions/sync', () =>
           plaid.transactionsSync({
             access_token: ctx.accessToken,
-            count: SYNC_PAGE_SIZE,
+            count: EMBEDDED_SYNC_PAGE_SIZE,
             ...(cursor ? { cursor } : {}),
           }),
         ),
@@ -283,6 +288,9 @@ export function createSyncService(deps: SyncServiceDeps) {
     await Promise.all(ctx.payloadWrites); // every page is stored before the first is applied
     if (!update.ready) return update;
     for (const [index, requestId] of requestIds.entries()) {
+      // PGlite answers in-process, so page after page would be a chain of promises that never lets the
+      // event loop read a waiting request: yield to it first, so its queries queue before this page.
+      if (index > 0) await new Promise((resolve) => setImmediate(resolve));
       await data.applyStoredTransactionsPage(
         {
           userId: ctx.userId,

@@ -25,6 +25,7 @@ interface PageElement {
 declare const document: {
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): { length: number };
+  documentElement: { scrollWidth: number; clientWidth: number };
   addEventListener(
     type: 'securitypolicyviolation',
     listener: (event: { violatedDirective: string; blockedURI: string }) => void,

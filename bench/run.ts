@@ -4,6 +4,7 @@ import { runApiMeBench } from './api-me.js';
 import { runApiReadBench } from './api-read.js';
 import { runDashboardBench } from './dashboard.js';
 import { runEditsBench } from './edits.js';
+import { runEmbeddedReadBench } from './embedded-read.js';
 import { runEmulatorBench } from './emulator.js';
 import { runExportBench } from './export.js';
 import { runManyItemsBench } from './many-items.js';
@@ -13,7 +14,7 @@ import { runSyncBench } from './sync.js';
 
 /**
  * `npm run bench`: prints figures, asserts nothing about speed. Options:
- *   --only <name>      run one benchmark (startup, me, emulator, read, sync, items, fuzz, dashboard, edits, export)
+ *   --only <name>      run one benchmark (startup, me, emulator, read, sync, items, fuzz, dashboard, edits, export, embedded)
  *   --duration <s>     seconds per load test (default 10)
  *   --cpu-prof <dir>   write a V8 CPU profile of the sync worker into <dir> (sync only)
  * BENCH_POSTGRES_URL (default the local server's `test` database) adds PostgreSQL runs.
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run bench -- [--only startup|me|emulator|read|sync|items|fuzz|dashboard|edits|export] [--duration SECONDS] [--cpu-prof DIR]',
+    'usage: npm run bench -- [--only startup|me|emulator|read|sync|items|fuzz|dashboard|edits|export|embedded] [--duration SECONDS] [--cpu-prof DIR]',
   );
   process.exit(0);
 }
@@ -69,6 +70,7 @@ const benches: Record<string, () => Promise<void>> = {
   dashboard: async () => runDashboardBench({ postgresUrl: await postgresUrl() }),
   edits: async () => runEditsBench({ durationSeconds, postgresUrl: await postgresUrl() }),
   export: async () => runExportBench({ postgresUrl: await postgresUrl() }),
+  embedded: () => runEmbeddedReadBench(),
 };
 
 const selected = values.only ? [values.only] : Object.keys(benches);

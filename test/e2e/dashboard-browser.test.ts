@@ -471,6 +471,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in Chromium', () => {
     expect(created).toMatchObject({ scope: 'read' });
     expect(created.expires_at).not.toBeNull();
     await screenshots('settings');
+    // Both downloads answer the signed-in browser (its session cookie): the JSON document and the zip.
+    for (const [selector, type] of [
+      ['#export-link', 'application/json'],
+      ['#export-zip-link', 'application/zip'],
+    ] as const) {
+      const href = (await page.getAttribute(selector, 'href'))!;
+      const download = await page.request.get(new URL(href, baseUrl).toString());
+      expect(download.status(), selector).toBe(200);
+      expect(download.headers()['content-type'], selector).toContain(type);
+    }
     await page.click(`[data-revoke-token="${created.id}"]`);
     await page.waitForSelector(`[data-revoke-token="${created.id}"]`, { state: 'detached' });
     const afterRevoke = await fetch(`${baseUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } });

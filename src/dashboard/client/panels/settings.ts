@@ -278,6 +278,12 @@ function dataSection(ctx: PanelContext): HTMLElement | null {
           { href: '/v1/export', download: 'finance-export.json', id: 'export-link' },
           'Download all my data (JSON)',
         ),
+        ' · ',
+        h(
+          'a',
+          { href: '/v1/export?format=csv', download: 'finance-export.zip', id: 'export-zip-link' },
+          'as CSV files (zip)',
+        ),
       ),
     );
   }

@@ -63,6 +63,57 @@ describe('response serializer: nullable members', () => {
     }
   });
 
+  it('should serialize a nullable named schema ($ref) with nullable members, and unions whose branches have them', () => {
+    // A named schema (a $ref to definitions) reached through a nullable member, and the same members
+    // inside the branches of a union: ajv checks those branches, so the nullable members there must stay
+    // as zod wrote them (a rewritten `nullable: true` means nothing to ajv: no branch matched, a 500).
+    const named = z
+      .object({
+        status: z.enum(['x', 'y']).nullable(),
+        inner: z.object({ code: z.string(), at: z.iso.datetime().nullable() }).nullable(),
+      })
+      .meta({ id: 'NamedForTest' });
+    const outer = z.object({
+      reason: named.nullable(),
+      again: named,
+      choice: z.union([
+        z
+          .object({
+            kind: z.literal('a'),
+            day: z
+              .string()
+              .regex(/^\d{4}$/)
+              .nullable(),
+          })
+          .strict(),
+        z.object({ kind: z.literal('b'), n: z.number() }).strict(),
+      ]),
+    });
+    const write = responseSerializerCompiler({ schema: outer, method: 'GET', url: '/', httpStatus: '200' });
+    const original = fastJson(
+      z.toJSONSchema(outer, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Parameters<
+        typeof fastJson
+      >[0],
+    );
+    const cases = [
+      {
+        reason: { status: null, inner: null },
+        again: { status: 'x', inner: { code: 'c', at: null } },
+        choice: { kind: 'a', day: null },
+      },
+      {
+        reason: { status: 'y', inner: { code: 'c', at: '2026-01-31T10:00:00.000Z' } },
+        again: { status: null, inner: null },
+        choice: { kind: 'a', day: '2026' },
+      },
+      { reason: null, again: { status: null, inner: null }, choice: { kind: 'b', n: 1 } },
+    ];
+    for (const value of cases) {
+      expect(write(value)).toBe(original(value));
+      expect(JSON.parse(write(value))).toEqual(value);
+    }
+  });
+
   it('should leave no anyOf of a single type and null, and keep other unions as they are', () => {
     const text = JSON.stringify(withNullableMembers(jsonSchema));
     // Only `either` (a union of two objects, or null) is still anyOf: the union and its nullable wrapper.

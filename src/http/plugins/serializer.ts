@@ -50,6 +50,9 @@ const isSingleType = (node: unknown): node is JsonSchemaNode =>
   node.type !== 'null' &&
   !['anyOf', 'oneOf', 'allOf', '$ref', 'const', 'nullable', 'if', 'not'].some((key) => key in node);
 
+/** Combinators fast-json-stringify decides between with ajv (which knows no `nullable` keyword). */
+const VALIDATED_WITH_AJV = ['anyOf', 'oneOf', 'allOf', 'if', 'not'];
+
 /**
  * zod renders `.nullable()` of a constrained value (a pattern, a format, an enum, an object) as
  * `anyOf: [schema, { type: 'null' }]`. fast-json-stringify serializes an anyOf by running ajv over each
@@ -59,18 +62,44 @@ const isSingleType = (node: unknown): node is JsonSchemaNode =>
  * the same text for every value the schema allows. Like the members that never were an anyOf, a value
  * the schema does not allow is no longer refused here (responses are not validated on the way out;
  * test/integration/response-bodies.test.ts holds real bodies to the schemas).
+ *
+ * ajv still checks the branches of the unions left as they are, so nothing they reach is rewritten: not
+ * inside a remaining combinator, and not in `definitions` (a `$ref` may lead there from a union). A
+ * nullable `$ref` (`anyOf: [{ $ref }, null]`) is rewritten on an inlined copy of its definition.
  */
-export function withNullableMembers(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withNullableMembers);
+export function withNullableMembers(root: unknown): unknown {
+  if (!isObjectNode(root)) return root;
+  const { definitions, ...rest } = root;
+  const named = isObjectNode(definitions) ? definitions : {};
+  const rewritten = rewrite(rest, named, new Set());
+  return definitions === undefined ? rewritten : { ...(rewritten as JsonSchemaNode), definitions };
+}
+
+function rewrite(node: unknown, definitions: JsonSchemaNode, inlining: Set<string>): unknown {
+  if (Array.isArray(node)) return node.map((item) => rewrite(item, definitions, inlining));
   if (!isObjectNode(node)) return node;
-  const out: JsonSchemaNode = Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [key, withNullableMembers(value)]),
+  const { anyOf, ...siblings } = node;
+  if (
+    Array.isArray(anyOf) &&
+    anyOf.length === 2 &&
+    Object.keys(siblings).every((key) => ANNOTATIONS.has(key))
+  ) {
+    const nullAt = anyOf.findIndex(isNullOnly);
+    const branch: unknown = nullAt < 0 ? undefined : anyOf[1 - nullAt];
+    const ref = isObjectNode(branch) && Object.keys(branch).length === 1 ? branch.$ref : undefined;
+    const name =
+      typeof ref === 'string' && ref.startsWith('#/definitions/')
+        ? ref.slice('#/definitions/'.length)
+        : undefined;
+    const other = name !== undefined && !inlining.has(name) ? definitions[name] : branch;
+    if (isSingleType(other)) {
+      const inner = new Set(inlining);
+      if (name !== undefined) inner.add(name);
+      return { ...siblings, ...(rewrite(other, definitions, inner) as JsonSchemaNode), nullable: true };
+    }
+  }
+  if (VALIDATED_WITH_AJV.some((key) => key in node)) return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, rewrite(value, definitions, inlining)]),
   );
-  const { anyOf, ...siblings } = out;
-  if (!Array.isArray(anyOf) || anyOf.length !== 2) return out;
-  const nullAt = anyOf.findIndex(isNullOnly);
-  const other: unknown = anyOf[1 - nullAt];
-  if (nullAt < 0 || !isSingleType(other) || !Object.keys(siblings).every((key) => ANNOTATIONS.has(key)))
-    return out;
-  return { ...siblings, ...other, nullable: true };
 }

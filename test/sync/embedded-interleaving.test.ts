@@ -181,4 +181,52 @@ describe('embedded PGlite: another person reads while a long sync runs', () => {
     );
     expect(ids.map((r) => r.id)).toEqual(truth.transactions.map((t) => t.transaction_id).sort());
   });
+
+  it('should finish a part-applied update at the next sync when the process stopped between two pages', async () => {
+    const hold: { afterPage?: (index: number) => Promise<void> } = {};
+    const people = await twoPeople(hold);
+    // The process "stops" after A's second page is committed: the run fails there, the rest never applied.
+    hold.afterPage = (index) => {
+      if (index === 1) return Promise.reject(new Error('the process stopped between two pages'));
+      return Promise.resolve();
+    };
+    const crashed = await people.sync.syncItem(people.userA, people.itemA.id, { trigger: 'link' });
+    expect(crashed.status).not.toBe('succeeded');
+    expect(await people.countA()).toBe(2 * EMBEDDED_SYNC_PAGE_SIZE);
+    expect(await people.cursorA()).toBeNull();
+    const [marker] = await selectRows<{ pending: { applied: number; requestIds: string[] } | null }>(
+      h.db,
+      sql`select transactions_pending as pending from plaid_items where id = ${people.itemA.id}`,
+    );
+    expect(marker!.pending).toMatchObject({ applied: 2 });
+    expect(marker!.pending!.requestIds.length).toBeGreaterThan(2);
+
+    // Meanwhile the bank changes A's data (modifications, removals, additions): the changes are after the
+    // update's last cursor, so only finishing the stored update and going on from there shows them all.
+    for (let i = 0; i < 12; i++)
+      await h.control('POST', `/__emulator/items/${people.itemA.plaidItemId}/mutate`, {});
+
+    hold.afterPage = undefined;
+    let transactionsCalls = 0;
+    h.hooks.beforeCall = (endpoint) => {
+      if (endpoint === 'transactionsSync') transactionsCalls++;
+      return Promise.resolve();
+    };
+    const resumed = await people.sync.syncItem(people.userA, people.itemA.id, { trigger: 'manual' });
+    expect(resumed.status).toBe('succeeded');
+    // The stored pages were applied, not fetched again from the original cursor (that took 7+ pages).
+    expect(transactionsCalls).toBe(1);
+    const [after] = await selectRows<{ pending: unknown }>(
+      h.db,
+      sql`select transactions_pending as pending from plaid_items where id = ${people.itemA.id}`,
+    );
+    expect(after!.pending).toBeNull();
+    const truth = await h.groundTruth(people.itemA.plaidItemId);
+    const stored = await selectRows<{ id: string }>(
+      h.db,
+      sql`select plaid_transaction_id as id from transactions
+           where user_id = ${people.userA} order by plaid_transaction_id collate "C"`,
+    );
+    expect(stored.map((r) => r.id)).toEqual(truth.transactions.map((t) => t.transaction_id).sort());
+  });
 });

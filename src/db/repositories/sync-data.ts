@@ -14,6 +14,7 @@ import {
   plaidPayloads,
   securities,
   transactions,
+  type TransactionsPendingUpdate,
 } from '../schema/index.js';
 import { createRulesRepository } from './rules.js';
 import { HAS_OWNER_FIELDS, KEPT_COLUMNS, MERGE_KEPT_OWNER_FIELDS } from './transaction-edits.js';
@@ -43,6 +44,14 @@ export class CursorMovedError extends Error {
   override readonly name = 'CursorMovedError';
   constructor() {
     super('the transactions cursor moved during the sync (a concurrent sync committed first)');
+  }
+}
+
+/** A page of a part-applied update is no longer in plaid_payloads (pruned), or its cursor moved. */
+export class PendingPageMissingError extends Error {
+  override readonly name = 'PendingPageMissingError';
+  constructor() {
+    super('a part-applied /transactions/sync update cannot be finished');
   }
 }
 
@@ -371,6 +380,8 @@ export function createSyncDataRepository(db: Database) {
         /** The page as fetched, when it must not be read back (plaid_payloads holds U+FFFD for NUL). */
         fetched?: unknown;
         cursorAfter?: string;
+        /** Not the last page: the part-applied update, stored with this page (the last page clears it). */
+        pending?: TransactionsPendingUpdate;
       },
       toPage: (payload: unknown) => { upserts: NewTransaction[]; removedPlaidIds: string[] },
     ): Promise<void> {
@@ -392,17 +403,58 @@ export function createSyncDataRepository(db: Database) {
                     eq(plaidPayloads.syncRunId, input.syncRunId),
                   ),
                 );
-        if (!stored) throw new Error('a fetched /transactions/sync page is missing from plaid_payloads');
+        if (!stored) throw new PendingPageMissingError();
         const session = await transactionsSession(tx as unknown as Database, input);
         await session.applyPage(toPage(stored.payload));
         // Each page: a removed pending row's owner fields reach the posted row of an earlier page now.
         await restoreKeptEdits(tx as unknown as Database, input.userId);
-        if (!last) return;
+        if (!last && input.pending === undefined) return;
         await tx
           .update(plaidItems)
-          .set({ transactionsCursor: input.cursorAfter })
+          .set(
+            last
+              ? { transactionsCursor: input.cursorAfter, transactionsPending: null }
+              : { transactionsPending: input.pending },
+          )
           .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
       });
+    },
+
+    /** The item's cursor and its part-applied update, if any (read fresh, under the sync's item lock). */
+    async transactionsSyncState(
+      userId: string,
+      itemId: string,
+    ): Promise<{ cursor: string | null; pending: TransactionsPendingUpdate | null }> {
+      const [item] = await db
+        .select({ cursor: plaidItems.transactionsCursor, pending: plaidItems.transactionsPending })
+        .from(plaidItems)
+        .where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
+      if (!item) throw new Error('the item disappeared during the sync');
+      return { cursor: item.cursor ?? null, pending: item.pending ?? null };
+    },
+
+    /**
+     * A part-applied update that can no longer be finished (a page was pruned from plaid_payloads, or the
+     * cursor moved): forget it and the cursor, so the next sync starts from nothing and Plaid sends every
+     * transaction again (only when `expectedCursor` is still the item's cursor).
+     */
+    async abandonPendingTransactionsUpdate(input: {
+      userId: string;
+      itemId: string;
+      expectedCursor: string | null;
+    }): Promise<void> {
+      await db
+        .update(plaidItems)
+        .set({ transactionsCursor: null, transactionsPending: null })
+        .where(
+          and(
+            eq(plaidItems.userId, input.userId),
+            eq(plaidItems.id, input.itemId),
+            input.expectedCursor === null
+              ? sql`${plaidItems.transactionsCursor} is null`
+              : eq(plaidItems.transactionsCursor, input.expectedCursor),
+          ),
+        );
     },
 
     /** Securities are shared public data (no owner). Returns plaid security_id → securities.id. */

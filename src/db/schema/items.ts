@@ -17,6 +17,19 @@ export const institutions = pgTable('institutions', {
 export const itemStatuses = ['good', 'login_required', 'pending_expiration', 'revoked', 'error'] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
+/** An update applied page by page, part-applied (plaid_items.transactions_pending). */
+export interface TransactionsPendingUpdate {
+  /** The cursor the update started from (the item's cursor until its last page is in). */
+  cursorBefore: string | null;
+  /** The cursor stored with the last page. */
+  cursorAfter: string;
+  /** The sync run whose plaid_payloads rows hold the pages, and their request ids in order. */
+  syncRunId: string;
+  requestIds: string[];
+  /** How many pages are applied. */
+  applied: number;
+}
+
 /** A Plaid Item: one login at one institution. The access token is stored only encrypted. */
 export const plaidItems = pgTable(
   'plaid_items',
@@ -33,6 +46,14 @@ export const plaidItems = pgTable(
     consentExpiresAt: timestamp('consent_expires_at', { withTimezone: true }),
     /** Cursor of /transactions/sync, committed in the same transaction as the data it describes. */
     transactionsCursor: text('transactions_cursor'),
+    /**
+     * Embedded mode applies a fetched /transactions/sync update one page per database transaction
+     * (src/domain/sync/service.ts): while it is part-applied, which update (its pages in plaid_payloads,
+     * the cursors before and after) and how many pages are in. The next sync finishes it before anything
+     * else (a crash between pages must not leave the cursor behind data it already describes). Null when
+     * no update is part-applied.
+     */
+    transactionsPending: jsonb('transactions_pending').$type<TransactionsPendingUpdate>(),
     lastError: jsonb('last_error'),
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
     /**

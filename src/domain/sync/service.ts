@@ -11,7 +11,7 @@ import type { Transaction } from 'plaid';
 import { isEmbeddedDatabase, type Database } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/repositories/index.js';
 import type { ItemProductStateRow, PlaidItemRow } from '../../db/repositories/items.js';
-import type { TransactionsSyncSession } from '../../db/repositories/sync-data.js';
+import { PendingPageMissingError, type TransactionsSyncSession } from '../../db/repositories/sync-data.js';
 import type { SyncProduct, SyncTrigger } from '../../db/repositories/sync-runs.js';
 import type { ItemStatus } from '../../db/schema/index.js';
 import { errors } from '../../errors/catalog.js';
@@ -226,10 +226,15 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   async function syncTransactions(ctx: RunContext): Promise<Counts> {
-    const original = ctx.item.transactionsCursor ?? null;
+    let original = ctx.item.transactionsCursor ?? null;
     const accountIds = await data.accountIdMap(ctx.userId, ctx.item.id);
     const map = (t: Transaction) =>
       mapTransaction(t, { userId: ctx.userId, itemId: ctx.item.id, accountIds });
+    // An update left part-applied (embedded mode, the process stopped between two pages) is finished
+    // first, from its stored pages: the cursor then describes every row again, and the sync goes on
+    // from there.
+    const finished = await finishPendingUpdate(ctx, map);
+    if (finished) original = finished.cursorAfter;
     const update = await (pageByPage
       ? fetchThenApplyPageByPage(ctx, original, map)
       : applyInOneTransaction(ctx, original, map));
@@ -239,15 +244,89 @@ export function createSyncService(deps: SyncServiceDeps) {
         'transactions sync restarted from the original cursor after a mutation during pagination',
       );
     }
-    if (!update.ready)
-      return { added: 0, modified: 0, removed: 0, cursorAfter: original, readModelChanged: false };
+    const before = finished ?? { added: 0, modified: 0, removed: 0 };
+    const changed = before.added + before.modified + before.removed > 0;
+    if (!update.ready) return { ...before, cursorAfter: original, readModelChanged: changed };
     return {
-      added: update.added,
-      modified: update.modified,
-      removed: update.removed,
+      added: before.added + update.added,
+      modified: before.modified + update.modified,
+      removed: before.removed + update.removed,
       cursorAfter: update.nextCursor,
-      readModelChanged: update.added + update.modified + update.removed > 0,
+      readModelChanged: changed || update.added + update.modified + update.removed > 0,
     };
+  }
+
+  /** A stored /transactions/sync page as rows to upsert and ids to remove. */
+  function pageRows(payload: unknown, map: (t: Transaction) => ReturnType<typeof mapTransaction>) {
+    const page = payload as SyncPage;
+    return {
+      upserts: [...page.added, ...page.modified].map(map),
+      removedPlaidIds: page.removed.map((r) => r.transaction_id),
+    };
+  }
+
+  /**
+   * Applies the remaining pages of an update left part-applied (plaid_items.transactions_pending), each in
+   * its own transaction as fetchThenApplyPageByPage does, the cursor stored with the last. Returns its
+   * counts and cursor, or null when there was none. A page no longer in plaid_payloads (pruned) or a
+   * cursor that moved: the update cannot be finished, so the cursor is forgotten and the next update
+   * starts from nothing (Plaid sends every transaction again).
+   */
+  async function finishPendingUpdate(
+    ctx: RunContext,
+    map: (t: Transaction) => ReturnType<typeof mapTransaction>,
+  ): Promise<{ added: number; modified: number; removed: number; cursorAfter: string | null } | null> {
+    const { cursor, pending } = await data.transactionsSyncState(ctx.userId, ctx.item.id);
+    if (!pending) return null;
+    const counts = { added: 0, modified: 0, removed: 0 };
+    try {
+      if (pending.cursorBefore !== cursor) throw new PendingPageMissingError();
+      for (let index = pending.applied; index < pending.requestIds.length; index++) {
+        if (index > pending.applied) await new Promise((resolve) => setImmediate(resolve));
+        const last = index === pending.requestIds.length - 1;
+        await data.applyStoredTransactionsPage(
+          {
+            userId: ctx.userId,
+            itemId: ctx.item.id,
+            expectedCursor: pending.cursorBefore,
+            syncRunId: pending.syncRunId,
+            requestId: pending.requestIds[index]!,
+            ...(last
+              ? { cursorAfter: pending.cursorAfter }
+              : { pending: { ...pending, applied: index + 1 } }),
+          },
+          (payload) => {
+            const page = payload as SyncPage;
+            counts.added += page.added.length;
+            counts.modified += page.modified.length;
+            counts.removed += page.removed.length;
+            return pageRows(payload, map);
+          },
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof PendingPageMissingError)) throw error;
+      deps.logger?.warn(
+        { userId: ctx.userId, itemId: ctx.item.id, syncRunId: ctx.runId },
+        'a part-applied transactions update could not be finished: the item syncs its transactions again from the start',
+      );
+      await data.abandonPendingTransactionsUpdate({
+        userId: ctx.userId,
+        itemId: ctx.item.id,
+        expectedCursor: cursor,
+      });
+      return { ...counts, cursorAfter: null };
+    }
+    deps.logger?.info(
+      {
+        userId: ctx.userId,
+        itemId: ctx.item.id,
+        syncRunId: ctx.runId,
+        pages: pending.requestIds.length - pending.applied,
+      },
+      'finished a part-applied transactions update',
+    );
+    return { ...counts, cursorAfter: pending.cursorAfter };
   }
 
   /**
@@ -299,15 +378,21 @@ export function createSyncService(deps: SyncServiceDeps) {
           syncRunId: ctx.runId,
           requestId,
           ...(withNul.has(requestId) ? { fetched: withNul.get(requestId) } : {}),
-          ...(index === requestIds.length - 1 ? { cursorAfter: update.nextCursor } : {}),
+          ...(index === requestIds.length - 1
+            ? { cursorAfter: update.nextCursor }
+            : {
+                // Stored with this page: a stop before the last page leaves the next sync the means to
+                // finish this update (finishPendingUpdate) instead of a cursor behind the rows.
+                pending: {
+                  cursorBefore: original,
+                  cursorAfter: update.nextCursor,
+                  syncRunId: ctx.runId,
+                  requestIds,
+                  applied: index + 1,
+                },
+              }),
         },
-        (payload) => {
-          const page = payload as SyncPage;
-          return {
-            upserts: [...page.added, ...page.modified].map(map),
-            removedPlaidIds: page.removed.map((r) => r.transaction_id),
-          };
-        },
+        (payload) => pageRows(payload, map),
       );
     }
     return update;

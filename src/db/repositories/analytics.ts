@@ -457,36 +457,6 @@ export function createAnalyticsRepository(db: Database) {
         .orderBy(asc(accounts.name), sql`${h.institutionValue} desc`, asc(h.securityId));
     },
 
-    /** Holdings totals per currency, and per currency by security type and by account. */
-    async holdingTotals(userId: string) {
-      const h = holdings;
-      return selectRows<{
-        currency: string;
-        security_type: string | null;
-        account_id: string | null;
-        value: string;
-        cost_basis: string | null;
-        value_with_basis: string | null;
-      }>(
-        db,
-        sql`
-        with p as (
-          select ${currencyExpr(h)} as currency, coalesce(${securities.type}, 'other') as security_type,
-                 ${h.accountId}::text as account_id, ${h.institutionValue} as value, ${h.costBasis} as cost_basis
-          from ${h} join ${securities} on ${securities.id} = ${h.securityId}
-          where ${h.userId} = ${userId}
-        )
-        select currency,
-               case when grouping(security_type) = 0 then security_type end as security_type,
-               case when grouping(account_id) = 0 then account_id end as account_id,
-               sum(value)::text as value,
-               sum(cost_basis)::text as cost_basis,
-               sum(case when cost_basis is not null then value end)::text as value_with_basis
-        from p
-        group by grouping sets ((currency), (currency, security_type), (currency, account_id))`,
-      );
-    },
-
     accountsOfUser(userId: string) {
       return db
         .select({

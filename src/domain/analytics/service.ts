@@ -4,6 +4,7 @@ import { JsonText } from '../../lib/json-text.js';
 import { addDays, addMonths, formatDate, spanProblem, startOfMonth, type Interval } from '../../lib/dates.js';
 import { formatQuantity, formatRatio, fromUnits, largestFirst, money, toUnits } from '../../lib/money.js';
 import { buildCashflow, type CashflowCurrency } from './cashflow.js';
+import { holdingTotals } from './holdings.js';
 import { isLiability } from './net-worth.js';
 import { detectRecurring, type RecurringSeries } from './recurring.js';
 
@@ -158,10 +159,8 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
     },
 
     async holdings(userId: string) {
-      const [positions, totals] = await Promise.all([
-        deps.analytics.holdingPositions(userId),
-        deps.analytics.holdingTotals(userId),
-      ]);
+      const positions = await deps.analytics.holdingPositions(userId);
+      const totals = holdingTotals(positions);
       const currencies = [...new Set(totals.map((t) => t.currency))].sort();
       const pct = (part: string, whole: string) => formatRatio(toUnits(part) * 100n, toUnits(whole), 2);
       const byValue = <T extends { value: string }>(label: (row: T) => string) =>
@@ -187,33 +186,33 @@ export function createAnalyticsService(deps: { analytics: AnalyticsRepository; n
         })),
         totals: currencies.map((currency) => {
           const total = totals.find(
-            (t) => t.currency === currency && t.security_type === null && t.account_id === null,
+            (t) => t.currency === currency && t.securityType === null && t.accountId === null,
           )!;
           const gain =
-            total.cost_basis === null
+            total.costBasis === null
               ? null
-              : fromUnits(toUnits(total.value_with_basis ?? '0') - toUnits(total.cost_basis));
+              : fromUnits(toUnits(total.valueWithBasis ?? '0') - toUnits(total.costBasis));
           return {
             currency,
             value: money(total.value),
-            cost_basis: total.cost_basis === null ? null : money(total.cost_basis),
+            cost_basis: total.costBasis === null ? null : money(total.costBasis),
             unrealized_gain: gain === null ? null : money(gain),
             unrealized_gain_percent:
-              gain === null || total.cost_basis === null ? null : pct(gain, total.cost_basis),
+              gain === null || total.costBasis === null ? null : pct(gain, total.costBasis),
             allocation_by_security_type: totals
-              .filter((t) => t.currency === currency && t.security_type !== null)
-              .sort(byValue((t) => t.security_type!))
+              .filter((t) => t.currency === currency && t.securityType !== null)
+              .sort(byValue((t) => t.securityType!))
               .map((t) => ({
-                security_type: t.security_type!,
+                security_type: t.securityType!,
                 value: money(t.value),
                 percent: pct(t.value, total.value),
               })),
             allocation_by_account: totals
-              .filter((t) => t.currency === currency && t.account_id !== null)
-              .sort(byValue((t) => t.account_id!))
+              .filter((t) => t.currency === currency && t.accountId !== null)
+              .sort(byValue((t) => t.accountId!))
               .map((t) => ({
-                account_id: t.account_id!,
-                account_name: accountNames.get(t.account_id!) ?? null,
+                account_id: t.accountId!,
+                account_name: accountNames.get(t.accountId!) ?? null,
                 value: money(t.value),
                 percent: pct(t.value, total.value),
               })),

@@ -68,6 +68,8 @@ export interface HoldingPositionRow {
 }
 
 export function createAnalyticsRepository(db: Database) {
+  let holdingPositionsQuery:
+    { execute(values: { userId: string }): Promise<HoldingPositionRow[]> } | undefined;
   return {
     /**
      * Recomputes one user's daily cash-flow sums from their transactions (after transfer matching): the
@@ -428,33 +430,39 @@ export function createAnalyticsRepository(db: Database) {
       );
     },
 
-    async holdingPositions(userId: string): Promise<HoldingPositionRow[]> {
-      const h = holdings;
-      return db
-        .select({
-          accountId: h.accountId,
-          accountName: accounts.name,
-          securityId: h.securityId,
-          ticker: securities.tickerSymbol,
-          securityName: securities.name,
-          securityType: securities.type,
-          isCashEquivalent: securities.isCashEquivalent,
-          quantity: h.quantity,
-          price: h.institutionPrice,
-          priceAsOf: h.institutionPriceAsOf,
-          value: h.institutionValue,
-          costBasis: h.costBasis,
-          gain: sql<string | null>`(${h.institutionValue} - ${h.costBasis})::text`,
-          gainPercent: sql<
-            string | null
-          >`case when ${h.costBasis} > 0 then round((${h.institutionValue} - ${h.costBasis}) * 100 / ${h.costBasis}, 2)::text end`,
-          currency: currencyExpr(h),
-        })
-        .from(h)
-        .innerJoin(securities, eq(securities.id, h.securityId))
-        .innerJoin(accounts, eq(accounts.id, h.accountId))
-        .where(eq(h.userId, userId))
-        .orderBy(asc(accounts.name), sql`${h.institutionValue} desc`, asc(h.securityId));
+    holdingPositions(userId: string): Promise<HoldingPositionRow[]> {
+      // Built once per repository, on first use (its value a placeholder): the hot read does not assemble
+      // its query on every request.
+      holdingPositionsQuery ??= (() => {
+        const h = holdings;
+        return db
+          .select({
+            accountId: h.accountId,
+            accountName: accounts.name,
+            securityId: h.securityId,
+            ticker: securities.tickerSymbol,
+            securityName: securities.name,
+            securityType: securities.type,
+            isCashEquivalent: securities.isCashEquivalent,
+            quantity: h.quantity,
+            price: h.institutionPrice,
+            priceAsOf: h.institutionPriceAsOf,
+            value: h.institutionValue,
+            costBasis: h.costBasis,
+            gain: sql<string | null>`(${h.institutionValue} - ${h.costBasis})::text`,
+            gainPercent: sql<
+              string | null
+            >`case when ${h.costBasis} > 0 then round((${h.institutionValue} - ${h.costBasis}) * 100 / ${h.costBasis}, 2)::text end`,
+            currency: currencyExpr(h),
+          })
+          .from(h)
+          .innerJoin(securities, eq(securities.id, h.securityId))
+          .innerJoin(accounts, eq(accounts.id, h.accountId))
+          .where(eq(h.userId, sql.placeholder('userId')))
+          .orderBy(asc(accounts.name), sql`${h.institutionValue} desc`, asc(h.securityId))
+          .prepare('holding_positions_for_user');
+      })();
+      return holdingPositionsQuery.execute({ userId });
     },
 
     accountsOfUser(userId: string) {

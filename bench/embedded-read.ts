@@ -24,7 +24,7 @@ import {
 import { sql } from 'drizzle-orm';
 import { openDatabase, selectRows } from '../src/db/client.js';
 import { createPlaidClient } from '../src/plaid/client.js';
-import { cliJson, freshDataDir, root } from './harness.js';
+import { cliJson, emulatorControl, freshDataDir, root } from './harness.js';
 
 const TRANSACTIONS = 100_000;
 const READ_LOOPS = 4;
@@ -112,14 +112,18 @@ async function measure(readCacheSeconds: string | undefined): Promise<void> {
 
     progress(`sizing person A's item to ${thousands(TRANSACTIONS)} transactions`);
     const publicA = await publicToken('ins_109508');
-    const state = await control<{ items: { item_id: string }[] }>(emulatorUrl, 'GET', '/__emulator/state');
+    const state = await emulatorControl<{ items: { item_id: string }[] }>(
+      emulatorUrl,
+      'GET',
+      '/__emulator/state',
+    );
     const plaidItemA = state.items.at(-1)!.item_id;
-    const truthA = await control<GroundTruth>(
+    const truthA = await emulatorControl<GroundTruth>(
       emulatorUrl,
       'GET',
       `/__emulator/items/${plaidItemA}/ground-truth`,
     );
-    const sized = await control<{ transactions: number }>(
+    const sized = await emulatorControl<{ transactions: number }>(
       emulatorUrl,
       'POST',
       `/__emulator/items/${plaidItemA}/transactions/generate`,
@@ -313,21 +317,6 @@ async function exchange(url: string, token: string, publicToken: string): Promis
   });
   if (res.status !== 201) throw new Error(`exchange answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { item: { id: string } }).item.id;
-}
-
-async function control<T>(
-  emulatorUrl: string,
-  method: 'GET' | 'POST',
-  route: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${emulatorUrl}${route}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 /**

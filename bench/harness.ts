@@ -222,3 +222,19 @@ export async function createBenchDatabase(
     drop: () => run(`drop database if exists "${name}" with (force)`),
   };
 }
+
+/** A call to the emulator's control API (`/__emulator/...`), its JSON answer; an error status throws. */
+export async function emulatorControl<T>(
+  emulatorUrl: string,
+  method: 'GET' | 'POST',
+  route: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${emulatorUrl}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

@@ -30,7 +30,7 @@ import {
 } from '../src/emulator/index.js';
 import { createPlaidClient } from '../src/plaid/client.js';
 import { cashflowTruth, ourCashflow } from '../test/helpers/ground-truth-figures.js';
-import { createBenchDatabase, root } from './harness.js';
+import { createBenchDatabase, emulatorControl, root } from './harness.js';
 
 const PEOPLE = 100;
 /** People with two items; the others have one: 77 × 2 + 23 = 177 items. */
@@ -258,11 +258,9 @@ async function prepareLinks(emulatorUrl: string, people: Person[]): Promise<Pend
     }
   }
   // The emulator creates an item with each public token, in this order (a fresh emulator).
-  const state = await control<{ items: { item_id: string; institution_id: string; transactions: number }[] }>(
-    emulatorUrl,
-    'GET',
-    '/__emulator/state',
-  );
+  const state = await emulatorControl<{
+    items: { item_id: string; institution_id: string; transactions: number }[];
+  }>(emulatorUrl, 'GET', '/__emulator/state');
   if (state.items.length !== tokens.length) {
     throw new Error(`the emulator holds ${state.items.length} items, not ${tokens.length}`);
   }
@@ -276,7 +274,7 @@ async function prepareLinks(emulatorUrl: string, people: Person[]): Promise<Pend
       throw new Error(`item ${i} already holds ${item.transactions} transactions (> ${target})`);
     }
     if (item.transactions < target) {
-      const sized = await control<{ transactions: number }>(
+      const sized = await emulatorControl<{ transactions: number }>(
         emulatorUrl,
         'POST',
         `/__emulator/items/${item.item_id}/transactions/generate`,
@@ -288,7 +286,7 @@ async function prepareLinks(emulatorUrl: string, people: Person[]): Promise<Pend
     links.push({ person: token.person, publicToken: token.publicToken, plaidItemId: item.item_id });
   }
   const live = await inPool(links, 10, async (link) => {
-    const truth = await control<GroundTruth>(
+    const truth = await emulatorControl<GroundTruth>(
       emulatorUrl,
       'GET',
       `/__emulator/items/${link.plaidItemId}/ground-truth`,
@@ -576,7 +574,11 @@ async function checkFigures(run: BenchRun, people: Person[], burst: Burst): Prom
   await inPool(people, 10, async (person) => {
     const truths = await Promise.all(
       person.items.map((item) =>
-        control<GroundTruth>(run.emulatorUrl, 'GET', `/__emulator/items/${item.plaidItemId}/ground-truth`),
+        emulatorControl<GroundTruth>(
+          run.emulatorUrl,
+          'GET',
+          `/__emulator/items/${item.plaidItemId}/ground-truth`,
+        ),
       ),
     );
     const expected = describeSums(cashflowTruth(truths));
@@ -650,21 +652,6 @@ function answer(res: { status: number; text: string }): string {
   if (res.status < 300) return String(res.status);
   const code = (/"code":"([A-Z_]+)"/.exec(res.text) ?? [])[1];
   return `${res.status}${code ? ` ${code}` : ''}`;
-}
-
-async function control<T>(
-  emulatorUrl: string,
-  method: 'GET' | 'POST',
-  route: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${emulatorUrl}${route}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
 }
 
 /** Maps `work` over `inputs` with at most `limit` calls in flight; results in input order. */

@@ -47,7 +47,10 @@ export class CursorMovedError extends Error {
   }
 }
 
-/** A page of a part-applied update is no longer in plaid_payloads (pruned), or its cursor moved. */
+/**
+ * A part-applied update cannot be finished: one of its pages is no longer in plaid_payloads (pruned), or
+ * the item's cursor is not the one it started from.
+ */
 export class PendingPageMissingError extends Error {
   override readonly name = 'PendingPageMissingError';
   constructor() {
@@ -418,19 +421,6 @@ export function createSyncDataRepository(db: Database) {
           )
           .where(and(eq(plaidItems.userId, input.userId), eq(plaidItems.id, input.itemId)));
       });
-    },
-
-    /** The item's cursor and its part-applied update, if any (read fresh, under the sync's item lock). */
-    async transactionsSyncState(
-      userId: string,
-      itemId: string,
-    ): Promise<{ cursor: string | null; pending: TransactionsPendingUpdate | null }> {
-      const [item] = await db
-        .select({ cursor: plaidItems.transactionsCursor, pending: plaidItems.transactionsPending })
-        .from(plaidItems)
-        .where(and(eq(plaidItems.userId, userId), eq(plaidItems.id, itemId)));
-      if (!item) throw new Error('the item disappeared during the sync');
-      return { cursor: item.cursor ?? null, pending: item.pending ?? null };
     },
 
     /**

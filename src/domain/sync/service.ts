@@ -276,8 +276,9 @@ export function createSyncService(deps: SyncServiceDeps) {
     ctx: RunContext,
     map: (t: Transaction) => ReturnType<typeof mapTransaction>,
   ): Promise<{ added: number; modified: number; removed: number; cursorAfter: string | null } | null> {
-    const { cursor, pending } = await data.transactionsSyncState(ctx.userId, ctx.item.id);
+    const pending = ctx.item.transactionsPending;
     if (!pending) return null;
+    const cursor = ctx.item.transactionsCursor ?? null;
     const counts = { added: 0, modified: 0, removed: 0 };
     try {
       if (pending.cursorBefore !== cursor) throw new PendingPageMissingError();

@@ -383,7 +383,7 @@ export function createSyncDataRepository(db: Database) {
         /** The page as fetched, when it must not be read back (plaid_payloads holds U+FFFD for NUL). */
         fetched?: unknown;
         cursorAfter?: string;
-        /** Not the last page: the part-applied update, stored with this page (the last page clears it). */
+        /** The first of several pages: the part-applied update, stored with it (the last page clears it). */
         pending?: TransactionsPendingUpdate;
       },
       toPage: (payload: unknown) => { upserts: NewTransaction[]; removedPlaidIds: string[] },

@@ -17,7 +17,11 @@ export const institutions = pgTable('institutions', {
 export const itemStatuses = ['good', 'login_required', 'pending_expiration', 'revoked', 'error'] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
-/** An update applied page by page, part-applied (plaid_items.transactions_pending). */
+/**
+ * An update applied page by page, part-applied (plaid_items.transactions_pending): written once, with its
+ * first page, and cleared with its last. Finishing it applies every page again from the first, in order
+ * (a page's upserts and removals give the same rows applied once or twice), so no count is kept.
+ */
 export interface TransactionsPendingUpdate {
   /** The cursor the update started from (the item's cursor until its last page is in). */
   cursorBefore: string | null;
@@ -26,8 +30,6 @@ export interface TransactionsPendingUpdate {
   /** The sync run whose plaid_payloads rows hold the pages, and their request ids in order. */
   syncRunId: string;
   requestIds: string[];
-  /** How many pages are applied. */
-  applied: number;
 }
 
 /** A Plaid Item: one login at one institution. The access token is stored only encrypted. */

@@ -266,7 +266,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /**
-   * Applies the remaining pages of an update left part-applied (plaid_items.transactions_pending), each in
+   * Applies again the pages of an update left part-applied (plaid_items.transactions_pending), each in
    * its own transaction as fetchThenApplyPageByPage does, the cursor stored with the last. Returns its
    * counts and cursor, or null when there was none. A page no longer in plaid_payloads (pruned) or a
    * cursor that moved: the update cannot be finished, so the cursor is forgotten and the next update
@@ -282,8 +282,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     const counts = { added: 0, modified: 0, removed: 0 };
     try {
       if (pending.cursorBefore !== cursor) throw new PendingPageMissingError();
-      for (let index = pending.applied; index < pending.requestIds.length; index++) {
-        if (index > pending.applied) await new Promise((resolve) => setImmediate(resolve));
+      // Every page again, from the first and in order: how far the stopped run got is not recorded
+      // (a page applied twice leaves the same rows), so the marker is written once, not with each page.
+      for (const [index, requestId] of pending.requestIds.entries()) {
+        if (index > 0) await new Promise((resolve) => setImmediate(resolve));
         const last = index === pending.requestIds.length - 1;
         await data.applyStoredTransactionsPage(
           {
@@ -291,10 +293,8 @@ export function createSyncService(deps: SyncServiceDeps) {
             itemId: ctx.item.id,
             expectedCursor: pending.cursorBefore,
             syncRunId: pending.syncRunId,
-            requestId: pending.requestIds[index]!,
-            ...(last
-              ? { cursorAfter: pending.cursorAfter }
-              : { pending: { ...pending, applied: index + 1 } }),
+            requestId,
+            ...(last ? { cursorAfter: pending.cursorAfter } : {}),
           },
           (payload) => {
             const page = payload as SyncPage;
@@ -323,7 +323,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         userId: ctx.userId,
         itemId: ctx.item.id,
         syncRunId: ctx.runId,
-        pages: pending.requestIds.length - pending.applied,
+        pages: pending.requestIds.length,
       },
       'finished a part-applied transactions update',
     );
@@ -381,17 +381,18 @@ export function createSyncService(deps: SyncServiceDeps) {
           ...(withNul.has(requestId) ? { fetched: withNul.get(requestId) } : {}),
           ...(index === requestIds.length - 1
             ? { cursorAfter: update.nextCursor }
-            : {
-                // Stored with this page: a stop before the last page leaves the next sync the means to
-                // finish this update (finishPendingUpdate) instead of a cursor behind the rows.
-                pending: {
-                  cursorBefore: original,
-                  cursorAfter: update.nextCursor,
-                  syncRunId: ctx.runId,
-                  requestIds,
-                  applied: index + 1,
-                },
-              }),
+            : index === 0
+              ? {
+                  // Stored with the first page: a stop before the last page leaves the next sync the means
+                  // to finish this update (finishPendingUpdate) instead of a cursor behind the rows.
+                  pending: {
+                    cursorBefore: original,
+                    cursorAfter: update.nextCursor,
+                    syncRunId: ctx.runId,
+                    requestIds,
+                  },
+                }
+              : {}),
         },
         (payload) => pageRows(payload, map),
       );

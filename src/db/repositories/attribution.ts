@@ -47,6 +47,10 @@ const investmentKind = sql`
             'distribution', 'transfer', 'send', 'request')) then 'contribution'
   end`;
 
+/** A row's one currency code (ISO, else the unofficial one, else 'XXX'), for the table aliased `alias`. */
+const currencyOf = (alias: 'ac' | 'i' | 't') =>
+  sql.raw(`coalesce(${alias}.iso_currency_code, ${alias}.unofficial_currency_code, 'XXX')`);
+
 /** Every TransactionClass, as a one-column table to pair with each account. */
 const classes = sql`(values ${sql.join(
   TRANSACTION_CLASSES.map((c) => sql`(${c})`),
@@ -75,7 +79,7 @@ export function createAttributionRepository(db: Database) {
         db,
         sql`
         with a as (
-          select ac.id, ac.type, coalesce(ac.iso_currency_code, ac.unofficial_currency_code, 'XXX') as currency,
+          select ac.id, ac.type, ${currencyOf('ac')} as currency,
                  ac.current_balance,
                  (coalesce(ac.balances_as_of, ac.updated_at) at time zone 'UTC')::date as as_of_date,
                  exists (select 1 from balance_snapshots s where s.account_id = ac.id) as has_rows
@@ -138,7 +142,7 @@ export function createAttributionRepository(db: Database) {
         sql`
         select * from (
           select i.id, i.account_id as "accountId",
-                 coalesce(i.iso_currency_code, i.unofficial_currency_code, 'XXX') as currency,
+                 ${currencyOf('i')} as currency,
                  to_char(i.date, 'YYYY-MM-DD') as date, i.amount::text as amount, ${investmentKind} as kind
           from investment_transactions i join accounts a on a.id = i.account_id and a.type = 'investment'
           where i.user_id = ${userId} and i.date > ${start}::date and i.date <= ${end}::date and i.amount <> 0
@@ -212,21 +216,21 @@ export function createAttributionRepository(db: Database) {
         db,
         sql`
         with c as materialized (
-          select -i.amount as amount, coalesce(i.iso_currency_code, i.unofficial_currency_code, 'XXX') as currency,
+          select -i.amount as amount, ${currencyOf('i')} as currency,
                  i.date
           from investment_transactions i join accounts a on a.id = i.account_id and a.type = 'investment'
           where i.user_id = ${userId} and i.amount <> 0 and ${investmentKind} = 'contribution'
         ), inserted as (
           insert into funding_candidates (user_id, transaction_id, account_id, currency, date, amount, class)
           select ${userId}, t.id, t.account_id,
-                 coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX'), t.date, t.amount,
+                 ${currencyOf('t')}, t.date, t.amount,
                  ${transactionClass}
           from transactions t join accounts a on a.id = t.account_id
           where t.user_id = ${userId} and t.pending = false and t.transfer_kind is null and a.type <> 'investment'
             and exists (
               select 1 from c
                where c.amount = t.amount
-                 and c.currency = coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX')
+                 and c.currency = ${currencyOf('t')}
                  and c.date >= t.date - ${FUNDING_MAX_DAYS}::int and c.date <= t.date + ${FUNDING_MAX_DAYS}::int)
           returning 1
         )

@@ -16,7 +16,8 @@ import { zipStream, type ZipEntry } from './zip.js';
 
 /**
  * My data out, my data gone (docs/operations.md): a person's whole data as one streamed JSON document or
- * a streamed zip of one CSV per section (or their transactions alone as CSV), and the deletion of the person with every row of theirs after their
+ * a streamed zip of one CSV per section (or their transactions alone as CSV), and the deletion of the
+ * person with every row of theirs after their
  * items were removed at Plaid. The export never carries a token, a password hash or a ciphertext; the
  * repository leaves those columns out.
  */

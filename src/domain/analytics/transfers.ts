@@ -25,7 +25,12 @@ import { toUnits } from '../../lib/money.js';
 export const TRANSFER_MAX_DAYS = 5;
 /** A weekend plus the 5 business days an international (SWIFT) payment may take. */
 export const CROSS_CURRENCY_MAX_DAYS = 7;
-const TRANSFER_CATEGORIES = new Set(['TRANSFER_IN', 'TRANSFER_OUT', 'LOAN_PAYMENTS']);
+/** The categories of a leg that looks like a transfer (as does a leg without a category). */
+export const TRANSFER_LIKE_CATEGORIES: ReadonlySet<string> = new Set([
+  'TRANSFER_IN',
+  'TRANSFER_OUT',
+  'LOAN_PAYMENTS',
+]);
 /**
  * Plaid's detailed transfer categories of money that does not come from or go to another account of the
  * owner (cash taken out, cash or cheques paid in, a lender's disbursement): never a cross-currency leg.
@@ -88,7 +93,7 @@ export interface TransferMatch {
 }
 
 function transferish(row: TransferCandidate): boolean {
-  return row.category === null || TRANSFER_CATEGORIES.has(row.category);
+  return row.category === null || TRANSFER_LIKE_CATEGORIES.has(row.category);
 }
 
 function magnitude(amount: string): string {

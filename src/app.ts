@@ -150,6 +150,7 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(cookie);
   await app.register(authPlugin, {
     auth: services.auth,
+    refreshSettled: (userId) => services.materializers.settled(userId),
     webSessions: {
       service: services.webSessions,
       cookieName: webSessionCookieName(config.publicUrl),
@@ -252,7 +253,12 @@ export async function buildApp({ config, database, logger, plaid, jobs, metrics 
   await app.register(mcpRoutes, {
     publicUrl: config.publicUrl,
     // Personal access tokens and OAuth access tokens for PUBLIC_URL/mcp (not /v1 ones, not session JWTs).
-    authenticate: (bearer) => services.auth.authenticateMcp(bearer),
+    // Like requireAuth, waits for the person's read-model refresh running in process (embedded mode).
+    authenticate: async (bearer) => {
+      const principal = await services.auth.authenticateMcp(bearer);
+      await services.materializers.settled(principal.userId);
+      return principal;
+    },
     tools: { ...services, publicUrl: config.publicUrl },
     bodyLimit: config.bodyLimitBytes,
   });

@@ -106,6 +106,16 @@ export async function startServer(
     }
     if (usableSocket) control = await startControlServer(usableSocket, app.services, logger);
     await app.listen({ host: config.host, port: config.port });
+    if (db.kind === 'pglite') {
+      // A refresh a stop cut short is redone (src/domain/analytics/materializers.ts), in the background.
+      const materializers = app.services.materializers;
+      void materializers.refreshOpenRequests().then(
+        (people) => {
+          if (people > 0) logger.info({ people }, 'read models a stop left unfinished were refreshed');
+        },
+        (error: unknown) => logger.error({ err: error }, 'refreshing unfinished read models failed'),
+      );
+    }
     // After listening, so that the API is ready while the emulator loads (Plaid calls wait for it).
     await plaidConnection.start();
   } catch (error) {

@@ -9,7 +9,7 @@ import {
   type TransactionFlow,
 } from '../../domain/analytics/attribution.js';
 import { selectRows, type Database } from '../client.js';
-import { INCOME_CATEGORIES } from './analytics.js';
+import { INCOME_CATEGORIES, withinSpan, type DateSpan } from './analytics.js';
 
 /**
  * The reads behind GET /v1/net-worth/change (src/domain/analytics/attribution.ts): each account's
@@ -177,27 +177,48 @@ export function createAttributionRepository(db: Database) {
     /**
      * Rewrites the person's account_flows_daily from their posted bank and card transactions (the
      * materializers call it after the transfers are matched, under the person's refresh lock): per
-     * account, class and day, the running sums up to that day. Returns the rows written.
+     * account, class and day, the running sums up to that day. With `span`, only the days inside it, each
+     * running sum carried on from the last row before it: an embedded refresh rewrites the spans in date
+     * order. Returns the rows written.
      */
-    async replaceAccountFlows(userId: string): Promise<number> {
-      await db.execute(sql`delete from account_flows_daily where user_id = ${userId}`);
+    async replaceAccountFlows(userId: string, span?: DateSpan): Promise<number> {
+      await db.execute(
+        sql`delete from account_flows_daily where user_id = ${userId} and ${withinSpan(sql`date`, span)}`,
+      );
+      // The sums before the span, per account and class (nothing without a start: the sums start at 0).
+      const carried =
+        span?.from === undefined
+          ? sql`left join lateral (select 0 as running_total, 0 as running_inflow, 0 as running_count) c on true`
+          : sql`left join lateral (
+              select p.running_total, p.running_inflow, p.running_count from account_flows_daily p
+               where p.user_id = ${userId} and p.account_id = s.account_id and p.class = s.class
+                 and p.date < ${span.from}::date
+               order by p.date desc limit 1) c on true`;
       const rows = await selectRows<{ n: number }>(
         db,
         sql`
         with inserted as (
           insert into account_flows_daily
             (user_id, account_id, class, date, running_total, running_inflow, running_count)
-          select ${userId}, account_id, class, date,
-                 sum(sum(amount)) over w,
-                 sum(sum(case when amount > 0 then amount else 0 end)) over w,
-                 sum(count(*)) over w
+          select ${userId}, s.account_id, s.class, s.date,
+                 s.total + coalesce(c.running_total, 0),
+                 s.inflow + coalesce(c.running_inflow, 0),
+                 s.n + coalesce(c.running_count, 0)
           from (
-            select t.account_id, ${transactionClass} as class, t.date, t.amount
-            from transactions t join accounts a on a.id = t.account_id
-            where t.user_id = ${userId} and t.pending = false and a.type <> 'investment'
-          ) d
-          group by account_id, class, date
-          window w as (partition by account_id, class order by date)
+            select account_id, class, date,
+                   sum(sum(amount)) over w as total,
+                   sum(sum(case when amount > 0 then amount else 0 end)) over w as inflow,
+                   sum(count(*)) over w as n
+            from (
+              select t.account_id, ${transactionClass} as class, t.date, t.amount
+              from transactions t join accounts a on a.id = t.account_id
+              where t.user_id = ${userId} and t.pending = false and a.type <> 'investment'
+                and ${withinSpan(sql`t.date`, span)}
+            ) d
+            group by account_id, class, date
+            window w as (partition by account_id, class order by date)
+          ) s
+          ${carried}
           returning 1
         )
         select count(*)::int as n from inserted`,
@@ -208,10 +229,13 @@ export function createAttributionRepository(db: Database) {
     /**
      * Rewrites the person's funding_candidates (after the transfers are matched, under the refresh lock):
      * their posted bank and card transactions, not transfer legs, of exactly the opposite amount of an
-     * investment contribution or withdrawal in the same currency, at most FUNDING_MAX_DAYS from it.
+     * investment contribution or withdrawal in the same currency, at most FUNDING_MAX_DAYS from it. With
+     * `span`, only those dated inside it.
      */
-    async replaceFundingCandidates(userId: string): Promise<number> {
-      await db.execute(sql`delete from funding_candidates where user_id = ${userId}`);
+    async replaceFundingCandidates(userId: string, span?: DateSpan): Promise<number> {
+      await db.execute(
+        sql`delete from funding_candidates where user_id = ${userId} and ${withinSpan(sql`date`, span)}`,
+      );
       const rows = await selectRows<{ n: number }>(
         db,
         sql`
@@ -227,6 +251,7 @@ export function createAttributionRepository(db: Database) {
                  ${transactionClass}
           from transactions t join accounts a on a.id = t.account_id
           where t.user_id = ${userId} and t.pending = false and t.transfer_kind is null and a.type <> 'investment'
+            and ${withinSpan(sql`t.date`, span)}
             and exists (
               select 1 from c
                where c.amount = t.amount

@@ -27,6 +27,21 @@ export function createReadModelRepository(db: Database) {
       return row!.seq;
     },
 
+    /** The user's row as it stands, without a lock (embedded mode serializes refreshes in process). */
+    async current(userId: string): Promise<ReadModelState | undefined> {
+      const [row] = await db.select().from(readModelState).where(eq(readModelState.userId, userId));
+      return row;
+    },
+
+    /** The people whose last refresh request is not covered yet (a stop cut their refresh short). */
+    async withOpenRequests(): Promise<string[]> {
+      const rows = await db
+        .select({ userId: readModelState.userId })
+        .from(readModelState)
+        .where(sql`${readModelState.refreshedSeq} < ${readModelState.requestedSeq}`);
+      return rows.map((row) => row.userId);
+    },
+
     /**
      * Inside a transaction: locks the user's row until it ends (every refresh of one person runs one at a
      * time, in any process) and returns it as it stands once the lock is held.

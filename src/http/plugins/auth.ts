@@ -40,6 +40,11 @@ function bearerToken(request: FastifyRequest): string {
 
 export interface AuthPluginOptions {
   auth: AuthService;
+  /**
+   * Settles when the person's read-model refresh running in process is done (embedded mode; undefined
+   * when none runs): their request waits for it rather than read a half-rewritten read model.
+   */
+  refreshSettled?: (userId: string) => Promise<void> | undefined;
   /** The dashboard's cookie sessions; without them only bearer tokens are accepted. */
   webSessions?: {
     service: WebSessionsService;
@@ -89,6 +94,7 @@ export const authPlugin = fp(
             ? await sessionPrincipal(request, cookie)
             : await options.auth.authenticate(bearerToken(request));
         if (!principal.scopes.includes(scope)) throw errors.insufficientScope(scope);
+        await options.refreshSettled?.(principal.userId);
         request.principal = principal;
         request.log = request.log.child({ userId: principal.userId });
       };

@@ -281,6 +281,21 @@ async function printPhases(
           `p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms (${inside.length} reads)`,
       );
     }
+    if (state) {
+      // Every read that overlapped A's analytics refresh (span by span on PGlite, yielding between).
+      const end = Number(state.refreshed);
+      const start = end - state.ms;
+      const overlapping = samples.reads
+        .filter((r) => r.at < end && r.at + r.ms > start)
+        .map((r) => r.ms)
+        .sort((a, b) => a - b);
+      const q = (p: number) =>
+        (overlapping[Math.max(0, Math.ceil(p * overlapping.length) - 1)] ?? NaN).toFixed(0);
+      console.log(
+        `    B's reads during A's analytics refresh (${(state.ms / 1000).toFixed(1)} s): p50 ${q(0.5)} ms, ` +
+          `p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms (${overlapping.length} reads)`,
+      );
+    }
     const slowest = [...samples.reads].sort((a, b) => b.ms - a.ms).slice(0, 5);
     console.log(
       `    B's slowest reads (start → end): ` +

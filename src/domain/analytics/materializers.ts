@@ -32,7 +32,7 @@ export interface RefreshOptions {
  * Embedded mode rewrites a person's read model span by span, each span about this many transactions:
  * every statement then holds PGlite's one connection for tens of milliseconds, not seconds.
  */
-export const EMBEDDED_REFRESH_SPAN_TRANSACTIONS = 5_000;
+export const EMBEDDED_REFRESH_SPAN_TRANSACTIONS = 2_500;
 
 /** The share of the transactions' pages sampled to cut a long history into spans. */
 const SPAN_SAMPLE_PERCENT = 1;

@@ -105,17 +105,18 @@ export async function startServer(
       });
     }
     if (usableSocket) control = await startControlServer(usableSocket, app.services, logger);
-    await app.listen({ host: config.host, port: config.port });
     if (db.kind === 'pglite') {
-      // A refresh a stop cut short is redone (src/domain/analytics/materializers.ts), in the background.
-      const materializers = app.services.materializers;
-      void materializers.refreshOpenRequests().then(
+      // A refresh a stop cut short is redone (src/domain/analytics/materializers.ts): queued before the
+      // service listens, so that its owner's requests wait for it; carried out in the background.
+      const reopened = await app.services.materializers.refreshOpenRequests();
+      void reopened.done.then(
         (people) => {
           if (people > 0) logger.info({ people }, 'read models a stop left unfinished were refreshed');
         },
         (error: unknown) => logger.error({ err: error }, 'refreshing unfinished read models failed'),
       );
     }
+    await app.listen({ host: config.host, port: config.port });
     // After listening, so that the API is ready while the emulator loads (Plaid calls wait for it).
     await plaidConnection.start();
   } catch (error) {

@@ -248,7 +248,11 @@ describe('embedded refresh in spans (pglite)', () => {
     await db.execute(sql`delete from net_worth_daily where user_id = ${userId}`);
 
     const restarted = createAnalyticsMaterializers({ db, now: () => NOW, embeddedSpanTransactions: 60 });
-    expect(await restarted.refreshOpenRequests()).toBeGreaterThanOrEqual(1);
+    const reopened = await restarted.refreshOpenRequests();
+    expect(reopened.people).toBeGreaterThanOrEqual(1);
+    // Queued at once: the person's requests are held until it is done.
+    expect(restarted.settled(userId)).toBeInstanceOf(Promise);
+    expect(await reopened.done).toBeGreaterThanOrEqual(1);
     expect(await readModelOf(db, userId)).toEqual(reference);
     expect(await createRepositories(db).readModel.withOpenRequests()).not.toContain(userId);
   });

@@ -303,16 +303,17 @@ export function createAnalyticsMaterializers(deps: {
   }
 
   /**
-   * Embedded mode, at start-up: redoes the refreshes a stop cut short (their requests are still open),
-   * one person after another. Resolves with the people refreshed.
+   * Embedded mode, at start-up: redoes the refreshes a stop cut short (their requests are still open).
+   * Resolves once they are queued, each person's requests held from then on (`settled`); `done`
+   * resolves with the people refreshed.
    */
-  async function refreshOpenRequests(): Promise<number> {
-    let refreshed = 0;
-    for (const userId of await readModel.withOpenRequests()) {
-      const outcome = await refreshUserAnalytics(userId, { openRequestsOnly: true });
-      if (outcome.status === 'refreshed') refreshed++;
-    }
-    return refreshed;
+  async function refreshOpenRequests(): Promise<{ people: number; done: Promise<number> }> {
+    const people = await readModel.withOpenRequests();
+    const outcomes = people.map((userId) => refreshUserAnalytics(userId, { openRequestsOnly: true }));
+    const done = Promise.all(outcomes).then(
+      (all) => all.filter((outcome) => outcome.status === 'refreshed').length,
+    );
+    return { people: people.length, done };
   }
 
   /**

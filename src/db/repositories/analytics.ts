@@ -99,6 +99,19 @@ export interface HoldingPositionRow {
   currency: string;
 }
 
+/** A transaction `t` (joined to its account `a`) as a transfer-matching candidate. */
+const candidateColumns = sql`
+  select t.id, t.account_id as "accountId", a.type as "accountType", to_char(t.date, 'YYYY-MM-DD') as date,
+         t.amount::text as amount, coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX') as currency,
+         coalesce(t.user_category, t.category_primary) as category,
+         case when t.user_category is null then t.category_detailed end as detailed
+  from ${transactions} t join ${accounts} a on a.id = t.account_id`;
+const categoryOf = sql`coalesce(t.user_category, t.category_primary)`;
+const transferLikeList = sql.join(
+  [...TRANSFER_LIKE_CATEGORIES].map((c) => sql`${c}`),
+  sql`, `,
+);
+
 export function createAnalyticsRepository(db: Database) {
   let holdingPositionsQuery:
     { execute(values: { userId: string }): Promise<HoldingPositionRow[]> } | undefined;
@@ -415,50 +428,53 @@ export function createAnalyticsRepository(db: Database) {
     },
 
     /**
-     * One user's posted transactions that can be a leg of a transfer, as matching candidates
-     * (src/domain/analytics/transfers.ts): every leg that looks like a transfer (categorised as one, as a
-     * loan payment, or not at all), and any other posted transaction with such a leg of exactly the
-     * opposite amount, in the same currency, in another account, at most TRANSFER_MAX_DAYS away. No other
-     * transaction can be paired by any rule, so the matcher gives the same matches as over every posted
-     * transaction (test/integration/transfer-candidates.test.ts), and a person with 100,000 card payments
-     * sends it their few thousand transfer-like legs instead. With `span`, the candidates dated inside it.
+     * The user's posted transactions that look like a transfer leg (categorised as a transfer or a loan
+     * payment, or not at all), as matching candidates (src/domain/analytics/transfers.ts); with `span`,
+     * those dated inside it. With `legsOppositeTo`, they are the whole candidate set: no other
+     * transaction can be paired by any rule.
      */
-    transferCandidates(userId: string, span?: DateSpan): Promise<TransferCandidate[]> {
-      const near = (column: SQL) =>
-        withinSpan(column, {
-          ...(span?.from !== undefined ? { from: addDays(span.from, -TRANSFER_MAX_DAYS) } : {}),
-          ...(span?.until !== undefined ? { until: addDays(span.until, TRANSFER_MAX_DAYS) } : {}),
-        });
-      const transferLike = sql.join(
-        [...TRANSFER_LIKE_CATEGORIES].map((c) => sql`${c}`),
-        sql`, `,
+    transferLikeLegs(userId: string, span?: DateSpan): Promise<TransferCandidate[]> {
+      return selectRows<TransferCandidate>(
+        db,
+        sql`${candidateColumns}
+            where t.user_id = ${userId} and t.pending = false and ${withinSpan(sql`t.date`, span)}
+              and (${categoryOf} is null or ${categoryOf} in (${transferLikeList}))`,
+      );
+    },
+
+    /**
+     * The user's other posted transactions (not transfer-like) with a leg of `legs` of exactly the
+     * opposite amount, in the same currency, in another account, at most TRANSFER_MAX_DAYS away: the
+     * only ones the matcher can pair with them. With `span`, those dated inside it. The legs go as one
+     * JSON parameter, so the statement reads the span's rows only (the transfer-like legs around it come
+     * from `transferLikeLegs`), and a person with 100,000 card payments sends the matcher their few
+     * transfer-like legs and these (test/integration/embedded-refresh.test.ts holds the matches to those
+     * over every posted transaction).
+     */
+    async legsOppositeTo(
+      userId: string,
+      legs: readonly TransferCandidate[],
+      span?: DateSpan,
+    ): Promise<TransferCandidate[]> {
+      if (legs.length === 0) return [];
+      const given = JSON.stringify(
+        legs.map((leg) => ({
+          account_id: leg.accountId,
+          date: leg.date,
+          amount: leg.amount,
+          currency: leg.currency,
+        })),
       );
       return selectRows<TransferCandidate>(
         db,
-        sql`
-        with posted as materialized (
-          select t.id, t.account_id, a.type as account_type, t.date, t.amount,
-                 coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX') as currency,
-                 coalesce(t.user_category, t.category_primary) as category,
-                 case when t.user_category is null then t.category_detailed end as detailed
-          from ${transactions} t join ${accounts} a on a.id = t.account_id
-          where t.user_id = ${userId} and t.pending = false and ${near(sql`t.date`)}
-        ), legs as materialized (
-          select *, (category is null or category in (${transferLike})) as transfer_like from posted
-        )
-        -- Two branches, not one OR: an EXISTS under an OR is run once per row; alone it is a hashed semi-join.
-        select id, account_id as "accountId", account_type as "accountType", to_char(date, 'YYYY-MM-DD') as date,
-               amount::text as amount, currency, category, detailed
-        from legs c
-        where c.transfer_like and ${withinSpan(sql`c.date`, span)}
-        union all
-        select id, account_id, account_type, to_char(date, 'YYYY-MM-DD'), amount::text, currency, category, detailed
-        from legs c
-        where not c.transfer_like and ${withinSpan(sql`c.date`, span)}
-          and exists (select 1 from legs o
-                       where o.transfer_like and o.amount = -c.amount and o.currency = c.currency
-                         and o.account_id <> c.account_id
-                         and o.date between c.date - ${TRANSFER_MAX_DAYS}::int and c.date + ${TRANSFER_MAX_DAYS}::int)`,
+        sql`${candidateColumns}
+            where t.user_id = ${userId} and t.pending = false and ${withinSpan(sql`t.date`, span)}
+              and not (${categoryOf} is null or ${categoryOf} in (${transferLikeList}))
+              and exists (
+                select 1 from jsonb_to_recordset(${given}::jsonb) as o(account_id uuid, date date, amount numeric, currency text)
+                 where o.amount = -t.amount and o.currency = coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX')
+                   and o.account_id <> t.account_id
+                   and o.date between t.date - ${TRANSFER_MAX_DAYS}::int and t.date + ${TRANSFER_MAX_DAYS}::int)`,
       );
     },
 

@@ -1,9 +1,9 @@
 import { isEmbeddedDatabase, type Database } from '../../db/client.js';
 import type { DateSpan } from '../../db/repositories/analytics.js';
 import { createRepositories, type Repositories } from '../../db/repositories/index.js';
-import { formatDate } from '../../lib/dates.js';
+import { addDays, formatDate } from '../../lib/dates.js';
 import { calculateNetWorthHistory, netWorthPointJson } from './net-worth.js';
-import { matchTransfers, type TransferCandidate } from './transfers.js';
+import { matchTransfers, TRANSFER_MAX_DAYS, type TransferCandidate } from './transfers.js';
 
 /** What asking for a refresh of a person's read model did. */
 export type RefreshOutcome =
@@ -58,6 +58,35 @@ export function cutIntoSpans(days: readonly { date: string; n: number }[], size:
     ...(from !== undefined ? { from } : {}),
     ...(index < starts.length ? { until: starts[index]! } : {}),
   }));
+}
+
+/**
+ * The transactions the transfer matcher can pair, span by span: the transfer-like legs, then the other
+ * transactions with a transfer-like leg of the opposite amount near them (each span asks with the legs
+ * dated within TRANSFER_MAX_DAYS of it).
+ */
+export async function transferCandidates(
+  analytics: Pick<Repositories['analytics'], 'transferLikeLegs' | 'legsOppositeTo'>,
+  userId: string,
+  spans: readonly (DateSpan | undefined)[],
+  pause: () => Promise<void> = () => Promise.resolve(),
+): Promise<TransferCandidate[]> {
+  const legs: TransferCandidate[] = [];
+  for (const span of spans) {
+    legs.push(...(await analytics.transferLikeLegs(userId, span)));
+    await pause();
+  }
+  const others: TransferCandidate[] = [];
+  for (const span of spans) {
+    const from = span?.from === undefined ? undefined : addDays(span.from, -TRANSFER_MAX_DAYS);
+    const until = span?.until === undefined ? undefined : addDays(span.until, TRANSFER_MAX_DAYS);
+    const near = legs.filter(
+      (leg) => (from === undefined || leg.date >= from) && (until === undefined || leg.date < until),
+    );
+    others.push(...(await analytics.legsOppositeTo(userId, near, span)));
+    await pause();
+  }
+  return [...legs, ...others];
 }
 
 /** Lets a request that arrived meanwhile run between two statements (the connection is shared). */
@@ -132,12 +161,7 @@ export function createAnalyticsMaterializers(deps: {
     const { analytics, attribution } = repos;
     let transfers = 0;
     if (what.transfers) {
-      const candidates: TransferCandidate[] = [];
-      for (const span of spans) {
-        candidates.push(...(await analytics.transferCandidates(userId, span)));
-        await pause();
-      }
-      const matches = matchTransfers(candidates);
+      const matches = matchTransfers(await transferCandidates(analytics, userId, spans, pause));
       await analytics.replaceTransfers(userId, matches);
       await pause();
       transfers = matches.length;

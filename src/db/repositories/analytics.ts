@@ -99,10 +99,12 @@ export interface HoldingPositionRow {
   currency: string;
 }
 
+/** The one currency code of the transaction aliased `t`. */
+const currencyOfT = sql`coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX')`;
 /** A transaction `t` (joined to its account `a`) as a transfer-matching candidate. */
 const candidateColumns = sql`
   select t.id, t.account_id as "accountId", a.type as "accountType", to_char(t.date, 'YYYY-MM-DD') as date,
-         t.amount::text as amount, coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX') as currency,
+         t.amount::text as amount, ${currencyOfT} as currency,
          coalesce(t.user_category, t.category_primary) as category,
          case when t.user_category is null then t.category_detailed end as detailed
   from ${transactions} t join ${accounts} a on a.id = t.account_id`;
@@ -472,7 +474,7 @@ export function createAnalyticsRepository(db: Database) {
               and not (${categoryOf} is null or ${categoryOf} in (${transferLikeList}))
               and exists (
                 select 1 from jsonb_to_recordset(${given}::jsonb) as o(account_id uuid, date date, amount numeric, currency text)
-                 where o.amount = -t.amount and o.currency = coalesce(t.iso_currency_code, t.unofficial_currency_code, 'XXX')
+                 where o.amount = -t.amount and o.currency = ${currencyOfT}
                    and o.account_id <> t.account_id
                    and o.date between t.date - ${TRANSFER_MAX_DAYS}::int and t.date + ${TRANSFER_MAX_DAYS}::int)`,
       );

@@ -56,12 +56,16 @@ export function withinSpan(column: SQL, span: DateSpan | undefined): SQL {
   return parts.length === 0 ? sql`true` : sql.join(parts, sql` and `);
 }
 
-/** The first day of the months `span` touches, as a span of months (for the monthly sums built from days). */
-function monthsOf(span: DateSpan | undefined): DateSpan | undefined {
+/**
+ * The months whose monthly sums are rebuilt with `span`'s days: from the month `span` starts in to the
+ * month it ends in, that one excluded (a later span completes it). With the spans of a refresh, in date
+ * order, each month is rebuilt once, after its last day was rewritten.
+ */
+function monthsCompletedBy(span: DateSpan | undefined): DateSpan | undefined {
   if (!span) return undefined;
   return {
     ...(span.from !== undefined ? { from: startOfMonth(span.from) } : {}),
-    ...(span.until !== undefined ? { until: addMonths(startOfMonth(addDays(span.until, -1)), 1) } : {}),
+    ...(span.until !== undefined ? { until: startOfMonth(span.until) } : {}),
   };
 }
 
@@ -141,8 +145,8 @@ export function createAnalyticsRepository(db: Database) {
     /**
      * Recomputes one user's daily cash-flow sums from their transactions (after transfer matching): the
      * owner's category and merchant overrides count, excluded transactions do not. With `span`, only the
-     * days inside it, and the monthly sums of the months it touches (an embedded refresh goes through a
-     * person's history span by span, in date order: a month cut by two spans is complete after the second).
+     * days inside it, and the monthly sums of the months it completes (an embedded refresh goes through a
+     * person's history span by span, in date order: a month cut by two spans is rebuilt with the second).
      */
     async replaceCashflowDaily(userId: string, span?: DateSpan): Promise<number> {
       const t = transactions;
@@ -180,7 +184,7 @@ export function createAnalyticsRepository(db: Database) {
           )
           select count(*)::int as n from inserted`,
         );
-        const months = monthsOf(span);
+        const months = monthsCompletedBy(span);
         await tx.execute(
           sql`delete from ${cashflowMonthly} where user_id = ${userId} and ${withinSpan(sql`month`, months)}`,
         );
